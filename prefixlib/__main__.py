@@ -1,0 +1,3 @@
+from prefixlib.cli import main
+
+raise SystemExit(main())

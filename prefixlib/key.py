@@ -1,0 +1,108 @@
+"""Key derivation: framing, BLAKE3, the layer chain and the printed form (SPEC.md 6).
+
+The key of a prefix depends on nothing but the canonical bytes of its layers,
+the spec version, the policy fingerprint, the namespace and the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from typing import Final, TypeVar
+
+from blake3 import blake3
+
+from prefixlib.errors import PrefixlibError
+
+__all__ = [
+    "KEY_CONTEXT",
+    "KEY_PREFIX",
+    "SECRET_CONTEXT",
+    "SECRET_SIZE",
+    "SPEC_VERSION",
+    "LayerChain",
+    "format_key",
+    "frame",
+]
+
+#: The spec version; any change to canonical output or keys bumps it (SPEC.md 1).
+SPEC_VERSION: Final = "1"
+#: BLAKE3 derive-key context of every chain step (SPEC.md 6.2).
+KEY_CONTEXT: Final = "prefixlib 2026-11-24 spec v1 prompt prefix cache key"
+#: BLAKE3 derive-key context that turns a caller's secret into the chain's key (SPEC.md 6.3).
+SECRET_CONTEXT: Final = "prefixlib 2026-11-24 spec v1 secret to keyed-hash key"
+#: The printed form's tag: ``pl`` for prefixlib, then the spec version (SPEC.md 6.4).
+KEY_PREFIX: Final = f"pl{SPEC_VERSION}_"
+SECRET_SIZE: Final = 32
+
+_Name = TypeVar("_Name", bound=str)
+
+_ROOT: Final = b"\x00"
+_LAYER: Final = b"\x01"
+
+
+def frame(tag: str, value: bytes) -> bytes:
+    """One field: tag length (1 byte), ASCII tag, value length (8 bytes, big-endian), value.
+
+    SPEC.md 6.1.
+    """
+    name = tag.encode("ascii")
+    return len(name).to_bytes(1, "big") + name + len(value).to_bytes(8, "big") + value
+
+
+def format_key(state: bytes) -> str:
+    """The printed form: ``pl1_`` and the unpadded base64url of the 32-byte state (SPEC.md 6.4)."""
+    return KEY_PREFIX + base64.urlsafe_b64encode(state).rstrip(b"=").decode("ascii")
+
+
+class LayerChain:
+    """The chained hash of a prefix, one step a layer (SPEC.md 6.2).
+
+    ``root`` hashes the header fields; each :meth:`step` hashes the previous
+    state with one framed layer, so the state after a layer depends only on the
+    header and the layers up to it.
+    """
+
+    __slots__ = ("_key", "state")
+
+    def __init__(
+        self,
+        *,
+        policy_fingerprint: bytes,
+        namespace: str = "",
+        secret: bytes | None = None,
+    ) -> None:
+        self._key = None if secret is None else _secret_key(secret)
+        self.state = self._hash(
+            _ROOT,
+            frame("spec", SPEC_VERSION.encode("ascii")),
+            frame("policy", policy_fingerprint),
+            frame("namespace", namespace.encode("utf-8")),
+        )
+
+    def _hash(self, *parts: bytes) -> bytes:
+        if self._key is None:
+            hasher = blake3(derive_key_context=KEY_CONTEXT)
+        else:
+            hasher = blake3(key=self._key)
+        for part in parts:
+            hasher.update(part)
+        return hasher.digest()
+
+    def step(self, layer: str, canonical: bytes) -> bytes:
+        """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""
+        self.state = self._hash(_LAYER, self.state, frame(layer, canonical))
+        return self.state
+
+    def keys(self, layers: Iterable[tuple[_Name, bytes]]) -> dict[_Name, str]:
+        """Step through ``layers`` in order; map each layer name to its printed key."""
+        return {name: format_key(self.step(name, canonical)) for name, canonical in layers}
+
+
+def _secret_key(secret: bytes) -> bytes:
+    """Derive the keyed-hash key from a caller's 32-byte secret (SPEC.md 6.3)."""
+    if not isinstance(secret, bytes | bytearray | memoryview):
+        raise TypeError(f"secret must be bytes, not {type(secret).__name__}")
+    if len(secret) != SECRET_SIZE:
+        raise PrefixlibError(f"secret must be {SECRET_SIZE} bytes, got {len(secret)}")
+    return blake3(bytes(secret), derive_key_context=SECRET_CONTEXT).digest()

@@ -1,0 +1,88 @@
+"""The values that cross the API: layers, bindings, changes and the canonical prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Final, Literal
+
+__all__ = ["LAYERS", "Binding", "CanonicalPrefix", "Change", "LayerName"]
+
+LayerName = Literal["base", "developer", "project", "tools"]
+
+#: The layers of a prefix, in the fixed order they are framed and sent (SPEC.md 2).
+LAYERS: Final[tuple[LayerName, ...]] = ("base", "developer", "project", "tools")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One edit a rule made to a layer (SPEC.md 3).
+
+    ``offset`` is a character offset into the layer as the rule received it
+    (after the rules before it); ``line`` is the 1-based line there.
+    """
+
+    rule: str
+    layer: LayerName
+    line: int
+    offset: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A volatile value hoisted out of the stable prefix (SPEC.md 5)."""
+
+    placeholder: str
+    value: str
+    kind: str
+
+
+@dataclass(frozen=True, eq=False)
+class CanonicalPrefix:
+    """A canonical startup prefix and its cache keys.
+
+    ``layers`` maps each layer name to its canonical text (the tools layer to
+    its canonical JSON text), in the order of :data:`LAYERS`; ``layer_keys``
+    maps each layer name to the key of the prefix up to and including that
+    layer, so a client can use the deepest layer its sessions share; ``key``
+    is the key of the whole prefix.  ``changes`` is computed on first access.
+    """
+
+    key: str
+    layer_keys: Mapping[LayerName, str]
+    layers: Mapping[LayerName, str]
+    bindings: Mapping[str, str]
+    spec: str
+    _explain: Callable[[], tuple[Change, ...]]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        layers: dict[LayerName, str],
+        layer_keys: dict[LayerName, str],
+        bindings: dict[str, str],
+        spec: str,
+        explain: Callable[[], tuple[Change, ...]],
+    ) -> CanonicalPrefix:
+        """Wrap freshly computed mappings read-only (no copy: the caller gives them up)."""
+        return cls(
+            key=layer_keys[LAYERS[-1]],
+            layer_keys=MappingProxyType(layer_keys),
+            layers=MappingProxyType(layers),
+            bindings=MappingProxyType(bindings),
+            spec=spec,
+            _explain=explain,
+        )
+
+    @cached_property
+    def changes(self) -> tuple[Change, ...]:
+        """What each rule changed, in rule order then position order."""
+        return self._explain()
+
+    def __repr__(self) -> str:
+        return f"CanonicalPrefix(key={self.key!r}, bindings={len(self.bindings)})"

@@ -1,0 +1,207 @@
+"""The pipeline: runs the rules in the one canonical order (SPEC.md 2).
+
+It holds no rule logic of its own: the order of the rules is the table below,
+and :func:`canonicalize` validates its arguments once, runs each layer through
+the table, and folds the results into the key chain.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Final
+
+from prefixlib.errors import PrefixlibError
+from prefixlib.key import SPEC_VERSION, LayerChain
+from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
+from prefixlib.policy import Policy
+from prefixlib.rules import text as t
+from prefixlib.rules.tools import Tools, canonical_tools
+
+__all__ = ["cache_key", "canonical_text", "canonicalize"]
+
+Rule = Callable[[str], str]
+
+#: Rules over the whole layer, in order (SPEC.md 3.2-3.3).
+WHOLE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
+    ("bom", t.strip_bom),
+    ("line-endings", t.normalize_line_endings),
+    ("nfc", t.normalize_unicode),
+)
+#: Rules over each prose segment, in order, after fences are found (SPEC.md 3.5-3.7).
+PROSE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
+    ("invisible", t.drop_invisible),
+    ("trailing-whitespace", t.strip_trailing_whitespace),
+    ("blank-lines", t.collapse_blank_lines),
+)
+#: The last rule over the whole layer (SPEC.md 3.8).
+FINAL_RULE: Final[tuple[str, Rule]] = ("trim", t.trim_layer)
+
+
+def _clean_prose(prose: str) -> str:
+    for _, rule in PROSE_RULES:
+        prose = rule(prose)
+    return prose
+
+
+def canonical_text(text: str) -> str:
+    """The canonical form of one text layer (SPEC.md 3)."""
+    for _, rule in WHOLE_RULES:
+        text = rule(text)
+    segments = t.split_fences(text)
+    if len(segments) == 1:
+        text = _clean_prose(text)
+    else:
+        text = "".join(s.text if s.is_code else _clean_prose(s.text) for s in segments)
+    return FINAL_RULE[1](text)
+
+
+def _stages(text: str) -> Iterator[tuple[str, str, str]]:
+    """Yield ``(rule, before, after)`` per rule, in the order :func:`canonical_text` runs them."""
+    for rule_id, rule in WHOLE_RULES:
+        before, text = text, rule(text)
+        yield rule_id, before, text
+    segments = t.split_fences(text)
+    for rule_id, rule in PROSE_RULES:
+        before = text
+        segments = [s if s.is_code else t.Segment(rule(s.text), False) for s in segments]
+        text = t.join_segments(segments)
+        yield rule_id, before, text
+    rule_id, rule = FINAL_RULE
+    yield rule_id, text, rule(text)
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _diff(rule: str, layer: LayerName, before: str, after: str) -> Iterator[Change]:
+    """The edits that turned ``before`` into ``after``, one per changed line or run of lines."""
+    a, b = _lines(before), _lines(after)
+    if len(a) == len(b):
+        pairs = [(i, i + 1, i, i + 1) for i in range(len(a)) if a[i] != b[i]]
+    else:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        pairs = [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+    offsets = [0]
+    for line in a:
+        offsets.append(offsets[-1] + len(line))
+    for i1, i2, j1, j2 in pairs:
+        old, new = "".join(a[i1:i2]), "".join(b[j1:j2])
+        prefix = _shared_prefix(old, new)
+        suffix = _shared_prefix(old[prefix:][::-1], new[prefix:][::-1])
+        yield Change(
+            rule=rule,
+            layer=layer,
+            line=i1 + 1 + old.count("\n", 0, prefix),
+            offset=offsets[i1] + prefix,
+            before=old[prefix : len(old) - suffix],
+            after=new[prefix : len(new) - suffix],
+        )
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``."""
+    size = min(len(a), len(b))
+    i = 0
+    while i < size and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def explain_text(layer: LayerName, text: str) -> list[Change]:
+    """The changes each rule makes to one text layer, in rule order (SPEC.md 3)."""
+    return [
+        change
+        for rule, before, after in _stages(text)
+        if before != after
+        for change in _diff(rule, layer, before, after)
+    ]
+
+
+def _text_argument(value: object, layer: LayerName) -> str:
+    """Validate one text layer argument: ``None``, ``str`` or UTF-8 ``bytes`` (SPEC.md 3.1)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray):
+        return t.decode(bytes(value), source=layer)
+    if isinstance(value, str):
+        t.check_encodable(value, source=layer)
+        return value
+    raise TypeError(f"{layer} must be str, bytes or None, not {type(value).__name__}")
+
+
+def canonicalize(
+    *,
+    base: str | bytes | None = None,
+    developer: str | bytes | None = None,
+    project: str | bytes | None = None,
+    tools: Tools | None = None,
+    roots: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
+    namespace: str | None = None,
+    secret: bytes | None = None,
+) -> CanonicalPrefix:
+    """Canonicalise a startup prefix and derive its layered cache keys.
+
+    Each text layer is ``str``, UTF-8 ``bytes`` or ``None`` (empty); ``tools``
+    is a sequence of tool definitions, an object with a ``"tools"`` array, or
+    JSON text of either.  ``namespace`` (a tenant, model or deployment) and
+    ``secret`` (32 bytes) are folded into every key (SPEC.md 6.3).  Raises
+    :class:`~prefixlib.PrefixlibError` for bad input.
+    """
+    policy = Policy() if policy is None else policy
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a prefixlib.Policy, not {type(policy).__name__}")
+    if namespace is not None and not isinstance(namespace, str):
+        raise TypeError(f"namespace must be str or None, not {type(namespace).__name__}")
+    if roots:
+        raise PrefixlibError("roots are not supported before spec v1 hoisting lands")
+    raw: dict[LayerName, str] = {
+        "base": _text_argument(base, "base"),
+        "developer": _text_argument(developer, "developer"),
+        "project": _text_argument(project, "project"),
+    }
+    layers: dict[LayerName, str] = {
+        "base": canonical_text(raw["base"]),
+        "developer": canonical_text(raw["developer"]),
+        "project": canonical_text(raw["project"]),
+        "tools": canonical_tools(tools),
+    }
+    chain = LayerChain(
+        policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
+    )
+    layer_keys = chain.keys((name, layers[name].encode("utf-8")) for name in LAYERS)
+
+    def explain() -> tuple[Change, ...]:
+        return tuple(change for name in raw for change in explain_text(name, raw[name]))
+
+    return CanonicalPrefix.build(
+        layers=layers, layer_keys=layer_keys, bindings={}, spec=SPEC_VERSION, explain=explain
+    )
+
+
+def cache_key(
+    *,
+    base: str | bytes | None = None,
+    developer: str | bytes | None = None,
+    project: str | bytes | None = None,
+    tools: Tools | None = None,
+    roots: Mapping[str, str] | None = None,
+    policy: Policy | None = None,
+    namespace: str | None = None,
+    secret: bytes | None = None,
+) -> str:
+    """The cache key of a prefix: ``canonicalize(...).key``."""
+    return canonicalize(
+        base=base,
+        developer=developer,
+        project=project,
+        tools=tools,
+        roots=roots,
+        policy=policy,
+        namespace=namespace,
+        secret=secret,
+    ).key

@@ -1,0 +1,1 @@
+"""Rule families, one module each (SPEC.md 3-5)."""

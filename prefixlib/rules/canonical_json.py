@@ -1,0 +1,301 @@
+"""RFC 8785 (JSON Canonicalization Scheme) serialisation and strict JSON parsing (SPEC.md 4).
+
+:func:`dumps` has two paths that give the same text.  The fast path, the C ``json``
+encoder, is taken only where a walk has shown its output to be RFC 8785: exact
+``dict``/``list``/``tuple``, ``str`` keys, ``str``/``bool``/``None`` leaves and ``int``
+leaves within 2**53 - 1 (no floats: Python's ``repr`` is not ECMAScript's form); and its
+text is kept only without characters outside the BMP (where code point order and UTF-16
+order part) or lone surrogates.  The slow path implements RFC 8785 for everything else.
+
+Subclasses are serialised as their built-in value: ``bool`` as a literal,
+``int`` subclasses (``IntEnum``) and ``float`` subclasses by ``int.__repr__``
+and ``float.__repr__``, ``str`` subclasses (``StrEnum``) by their characters,
+and any :class:`~collections.abc.Mapping` by its ``items()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from operator import itemgetter
+from typing import Any
+
+from prefixlib.errors import EncodingError, ToolsError
+
+__all__ = ["MAX_SAFE_INTEGER", "dumps", "loads"]
+
+#: Largest integer magnitude RFC 8785 numbers (IEEE 754 doubles) hold exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    check_circular=False,
+    allow_nan=False,
+    sort_keys=True,
+    separators=(",", ":"),
+)
+_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+_ESCAPES = {chr(c): f"\\u{c:04x}" for c in range(0x20)} | {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SORT_KEY = itemgetter(0)
+_NOT_A_DOUBLE = (
+    "exceeds 2**53-1 in magnitude: RFC 8785 represents numbers as IEEE 754 doubles, "
+    "which cannot hold every such integer exactly"
+)
+_TOO_DEEP = "value is nested too deeply (or contains a reference cycle)"
+
+
+def dumps(value: object, *, source: str = "tools") -> str:
+    """The RFC 8785 canonical JSON text of ``value`` (RFC 8785 section 3.2).
+
+    Raises :class:`ToolsError` for values outside RFC 8785's domain: a
+    non-``str`` object key, a non-finite float, an ``int`` beyond 2**53 - 1 in
+    magnitude, a lone surrogate, an unsupported type, or nesting too deep.
+    """
+    try:
+        text = _fast(value)
+        if text is not None:
+            return text
+        if type(value) is list or type(value) is tuple:  # a tools array: the fast path per tool
+            return "[" + ",".join(_fast(item) or _slow(item, source) for item in value) + "]"
+        return _slow(value, source)
+    except RecursionError:
+        raise ToolsError(_TOO_DEEP, source=source) from None
+
+
+def _fast(value: object) -> str | None:
+    """The C ``json`` encoder's text of ``value`` if it is provably the RFC 8785 text
+    (RFC 8785 section 3.2), else None."""
+    if _plain(value):
+        text = _ENCODER.encode(value)
+        if text.isascii() or _bmp_only(text):
+            return text
+    return None
+
+
+def _slow(value: object, source: str) -> str:
+    """The RFC 8785 text of any value, built by :func:`_write` (RFC 8785 section 3.2)."""
+    out: list[str] = []
+    _write(value, out, source)
+    return "".join(out)
+
+
+def _plain(value: object) -> bool:
+    """Whether the C ``json`` encoder's text of ``value`` can differ from RFC 8785 only in
+    non-BMP key order or lone surrogates (RFC 8785 sections 3.2.2 and 3.2.3).
+
+    Floats are never plain: RFC 8785 section 3.2.2.3 writes them as ECMAScript does.
+    """
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) is not str and not _plain(item)):
+                return False
+        return True
+    if type(value) is list or type(value) is tuple:
+        for item in value:  # noqa: SIM110 - a generator would add a frame per level
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
+    if type(value) is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    return type(value) is str or type(value) is bool or value is None
+
+
+def _bmp_only(text: str) -> bool:
+    """Whether ``text`` is valid Unicode inside the BMP, where UTF-16 order is code point
+    order (RFC 8785 section 3.2.3) and no surrogate can be lone (section 3.2.2.2)."""
+    try:
+        return len(text.encode("utf-16-le")) == 2 * len(text)
+    except UnicodeEncodeError:
+        return False
+
+
+def _write(value: object, out: list[str], source: str) -> None:
+    """Append the RFC 8785 text of ``value`` to ``out`` (RFC 8785 section 3.2)."""
+    if isinstance(value, str):
+        out.append(_string(value, source))
+    elif isinstance(value, (dict, Mapping)):
+        out.append("{")
+        for index, (name, item) in enumerate(_members(value, source)):
+            out.append(f",{name}:" if index else f"{name}:")
+            _write(item, out, source)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out, source)
+        out.append("]")
+    elif value is None or isinstance(value, bool):
+        out.append("null" if value is None else "true" if value else "false")
+    elif isinstance(value, int):
+        out.append(_integer(value, source))
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ToolsError(f"number {float.__repr__(value)} is not finite", source=source)
+        out.append(_number(value))
+    else:
+        raise ToolsError(f"unsupported type {type(value).__name__}", source=source)
+
+
+def _members(obj: Mapping[Any, object], source: str) -> list[tuple[str, object]]:
+    """The (serialised name, value) pairs of ``obj`` sorted by the UTF-16 code units of
+    their names (RFC 8785 section 3.2.3)."""
+    members = []
+    for key, item in obj.items():
+        if not isinstance(key, str):
+            raise ToolsError(
+                f"object key {key!r} is {type(key).__name__}, not a string", source=source
+            )
+        name = _string(key, source)  # first: it rejects the lone surrogates encode() cannot take
+        members.append((str.encode(key, "utf-16-be"), name, item))
+    members.sort(key=_SORT_KEY)
+    return [(name, item) for _, name, item in members]
+
+
+def _string(text: str, source: str) -> str:
+    """``text`` as a JSON string with RFC 8785's minimal escaping (section 3.2.2.2)."""
+    if not text.isascii():
+        bad = _SURROGATE.search(text)
+        if bad:
+            preview = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+            raise ToolsError(
+                f"string {preview} holds a lone surrogate U+{ord(bad.group()):04X}",
+                source=source,
+            )
+    return '"' + _ESCAPE.sub(_escape, text) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    """The RFC 8785 escape of one character (section 3.2.2.2)."""
+    return _ESCAPES[match.group()]
+
+
+def _integer(value: int, source: str) -> str:
+    """An ``int`` as an RFC 8785 number: exact only up to 2**53 - 1 (section 3.2.2.3)."""
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return int.__repr__(value)
+    bits = value.bit_length()
+    shown = int.__repr__(value) if bits <= 256 else f"of {bits} bits"
+    raise ToolsError(f"integer {shown} {_NOT_A_DOUBLE}", source=source)
+
+
+def _number(value: float) -> str:
+    """A finite float in ECMAScript Number.prototype.toString form (RFC 8785 section
+    3.2.2.3, ECMA-262 Number::toString)."""
+    if value == 0:
+        return "0"
+    # repr gives the shortest round-tripping digits, as ECMAScript requires.
+    mantissa, _, exponent = float.__repr__(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    point = len(whole) - len(whole + fraction) + len(digits) + int(exponent or 0)
+    digits = digits.rstrip("0")
+    sign = "-" if value < 0 else ""
+    if len(digits) <= point <= 21:
+        return sign + digits + "0" * (point - len(digits))
+    if 0 < point <= 21:
+        return sign + digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return sign + "0." + "0" * -point + digits
+    power = point - 1
+    head = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{head}e{'+' if power > 0 else '-'}{abs(power)}"
+
+
+class _Reject(Exception):
+    """A parse hook's refusal, turned into a :class:`ToolsError` by :func:`loads`."""
+
+
+def loads(data: str | bytes, *, source: str = "tools") -> object:
+    """Parse strict JSON text (RFC 8259) into plain dicts and lists.
+
+    Bytes must be UTF-8; a leading byte order mark is skipped (for ``str`` too).
+    Beyond ``json.loads``, duplicate object keys and the constants ``NaN`` and
+    ``Infinity`` are errors, as are numbers too large for a double: RFC 8785
+    section 3.1 takes its input as I-JSON (RFC 7493).
+    """
+    text = _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as e:
+        raise ToolsError(e.msg.lower(), source=source, line=e.lineno, column=e.colno) from None
+    except _Reject as e:
+        raise ToolsError(str(e), source=source) from None
+    except RecursionError:
+        raise ToolsError(_TOO_DEEP, source=source) from None
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Decode UTF-8 strictly, skipping a BOM; report a bad byte by line and column."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        raise EncodingError(
+            f"invalid UTF-8 byte 0x{data[e.start]:02x}",
+            source=source,
+            line=data.count(b"\n", 0, e.start) + 1,
+            column=len(data[line_start : e.start].decode("utf-8")) + 1,
+        ) from None
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object without duplicate member names (RFC 7493 section 2.3)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Reject(f"duplicate key {json.dumps(key)}")
+            seen.add(key)
+    return obj
+
+
+def _constant(name: str) -> float:
+    """Refuse ``NaN``, ``Infinity`` and ``-Infinity``, which JSON lacks (RFC 8259 section 6)."""
+    raise _Reject(f"non-standard constant {name} is not valid JSON")
+
+
+def _int(text: str) -> int | float:
+    """An integer; beyond 2**53 - 1 in magnitude, only the RFC 8785 form of a double.
+
+    RFC 8785 section 3.2.2.3 writes doubles such as ``1e20`` as integers
+    (``100000000000000000000``), so parsing canonical text must accept them, as floats.
+    Any other big integer (``9007199254740993``) would change when canonicalised.
+    """
+    if len(text) <= 310:  # a longer one is beyond every double (and int()'s digit limit)
+        value = int(text)
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        with contextlib.suppress(OverflowError):
+            if _number(float(value)) == text:
+                return float(value)
+    shown = text if len(text) <= 80 else f"of {len(text)} digits"
+    raise _Reject(f"integer {shown} {_NOT_A_DOUBLE}")
+
+
+def _float(text: str) -> float:
+    """A number with a fraction or exponent, as an IEEE 754 double (RFC 7493 section 2.2)."""
+    value = float(text)
+    if math.isinf(value):
+        raise _Reject(f"number {text} is out of range of an IEEE 754 double")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=_int
+)

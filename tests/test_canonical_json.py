@@ -1,0 +1,531 @@
+"""RFC 8785 canonical JSON (SPEC.md 4): vectors, tables, errors, and rfc8785 as the oracle."""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections import OrderedDict
+from collections.abc import Iterator
+from decimal import Decimal
+from enum import IntEnum, StrEnum
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+import rfc8785
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from prefixlib.errors import EncodingError, ToolsError
+from prefixlib.rules import canonical_json as cj
+from prefixlib.rules.canonical_json import MAX_SAFE_INTEGER, dumps, loads
+
+VECTORS = Path(__file__).parent / "vectors" / "rfc8785"
+VECTOR_NAMES = sorted(path.stem for path in (VECTORS / "input").glob("*.json"))
+
+
+def oracle(value: object) -> str:
+    """The rfc8785 package's canonical text (a test dependency only)."""
+    return rfc8785.dumps(value).decode("utf-8")  # type: ignore[arg-type]
+
+
+# --- RFC test vectors --------------------------------------------------------------------
+
+
+def test_all_vectors_found() -> None:
+    assert VECTOR_NAMES == ["arrays", "french", "structures", "unicode", "values", "weird"]
+
+
+@pytest.mark.parametrize("name", VECTOR_NAMES)
+def test_rfc_vector(name: str) -> None:
+    data = (VECTORS / "input" / f"{name}.json").read_bytes()
+    expected = (VECTORS / "output" / f"{name}.json").read_bytes()
+    assert dumps(json.loads(data)).encode("utf-8") == expected
+    assert dumps(loads(data)).encode("utf-8") == expected
+    assert dumps(loads(expected)).encode("utf-8") == expected
+
+
+# --- numbers (RFC 8785 section 3.2.2.3) --------------------------------------------------
+
+NUMBERS: list[tuple[object, str]] = [
+    (0.0, "0"),
+    (-0.0, "0"),
+    (1.0, "1"),
+    (-1.0, "-1"),
+    (1.5, "1.5"),
+    (-1.5, "-1.5"),
+    (0.1, "0.1"),
+    (4.5, "4.5"),
+    (0.002, "0.002"),
+    (1e21, "1e+21"),
+    (-1e21, "-1e+21"),
+    (1e20, "100000000000000000000"),
+    (1.23e20, "123000000000000000000"),
+    (1e16, "10000000000000000"),
+    (2.0**53, "9007199254740992"),
+    (123456789.0, "123456789"),
+    (1e-7, "1e-7"),
+    (1.234e-7, "1.234e-7"),
+    (1e-6, "0.000001"),
+    (1.234e-6, "0.000001234"),
+    (0.00001, "0.00001"),
+    (1e30, "1e+30"),
+    (1.5e300, "1.5e+300"),
+    (1.2345e-10, "1.2345e-10"),
+    (333333333.33333329, "333333333.3333333"),
+    (5e-324, "5e-324"),
+    (-5e-324, "-5e-324"),
+    (1.7976931348623157e308, "1.7976931348623157e+308"),
+    (0, "0"),
+    (-1, "-1"),
+    (MAX_SAFE_INTEGER, "9007199254740991"),
+    (-MAX_SAFE_INTEGER, "-9007199254740991"),
+    (True, "true"),
+    (False, "false"),
+    (None, "null"),
+]
+
+# Raw IEEE 754 bits and their ECMAScript form, from the rfc8785 package's own tests.
+HEX_NUMBERS = [
+    ("0000000000000001", "5e-324"),
+    ("7fefffffffffffff", "1.7976931348623157e+308"),
+    ("c340000000000000", "-9007199254740992"),
+    ("4430000000000000", "295147905179352830000"),
+    ("44b52d02c7e14af5", "9.999999999999997e+22"),
+    ("44b52d02c7e14af6", "1e+23"),
+    ("44b52d02c7e14af7", "1.0000000000000001e+23"),
+    ("444b1ae4d6e2ef4e", "999999999999999700000"),
+    ("444b1ae4d6e2ef4f", "999999999999999900000"),
+    ("444b1ae4d6e2ef50", "1e+21"),
+    ("3eb0c6f7a0b5ed8c", "9.999999999999997e-7"),
+    ("3eb0c6f7a0b5ed8d", "0.000001"),
+    ("41b3de4355555553", "333333333.3333332"),
+    ("41b3de4355555554", "333333333.33333325"),
+    ("41b3de4355555557", "333333333.33333343"),
+    ("becbf647612f3696", "-0.0000033333333333333333"),
+    ("43143ff3c1cb0959", "1424953923781206.2"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), NUMBERS)
+def test_number(value: object, expected: str) -> None:
+    assert dumps(value) == expected
+    assert dumps([value, 1]) == f"[{expected},1]"
+    assert dumps({"k": value}) == f'{{"k":{expected}}}'
+
+
+@pytest.mark.parametrize(("bits", "expected"), HEX_NUMBERS)
+def test_number_from_bits(bits: str, expected: str) -> None:
+    (value,) = struct.unpack(">d", bytes.fromhex(bits))
+    assert dumps(value) == expected
+
+
+# --- strings (RFC 8785 section 3.2.2.2) --------------------------------------------------
+
+ESCAPES = [
+    ("\b", r'"\b"'),
+    ("\t", r'"\t"'),
+    ("\n", r'"\n"'),
+    ("\f", r'"\f"'),
+    ("\r", r'"\r"'),
+    ('"', r'"\""'),
+    ("\\", r'"\\"'),
+    ("\x00", r'"\u0000"'),
+    ("\x01", r'"\u0001"'),
+    ("\x0b", r'"\u000b"'),
+    ("\x1a", r'"\u001a"'),
+    ("\x1f", r'"\u001f"'),
+    ("\x7f", '"\x7f"'),
+    ("/", '"/"'),
+    ("'", '"\'"'),
+    ("\u00e9", '"\u00e9"'),
+    ("\u2028\u2029", '"\u2028\u2029"'),
+    ("\ufeff", '"\ufeff"'),
+    ("\U0001f600", '"\U0001f600"'),
+    ("a\nb\u00e9\x00", '"a\\nb\u00e9\\u0000"'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ESCAPES)
+def test_escape(text: str, expected: str) -> None:
+    assert dumps(text) == expected
+    assert dumps([text]) == f"[{expected}]"
+    assert dumps({text: text}) == f"{{{expected}:{expected}}}"
+    assert cj._slow({text: [text]}, "t") == f"{{{expected}:[{expected}]}}"
+
+
+def test_every_ascii_character_matches_oracle() -> None:
+    every = "".join(map(chr, range(128)))
+    assert dumps(every) == oracle(every)
+    assert cj._slow(every, "t") == oracle(every)
+
+
+# --- object member order (RFC 8785 section 3.2.3) ----------------------------------------
+
+
+def test_keys_sorted_by_utf16_code_units_not_code_points() -> None:
+    value = {"\ufb33": 1, "\U0001f600": 2}
+    assert sorted(value) == ["\ufb33", "\U0001f600"]  # Python's code point order differs
+    assert dumps(value) == '{"\U0001f600":2,"\ufb33":1}'
+    assert dumps([{"a": [value]}]) == '[{"a":[{"\U0001f600":2,"\ufb33":1}]}]'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"b": 1, "a": 2, "aa": 3, "A": 4, "": 5}, '{"":5,"A":4,"a":2,"aa":3,"b":1}'),
+        ({"\ue000": 1, "\U00010000": 2}, '{"\U00010000":2,"\ue000":1}'),
+        ({"\uffff": 1, "\U0010ffff": 2, "\u00ff": 3}, '{"\u00ff":3,"\U0010ffff":2,"\uffff":1}'),
+        ({"x\U0001f600": 1, "x\ufb33": 2, "x": 3}, '{"x":3,"x\U0001f600":1,"x\ufb33":2}'),
+        ({"z": {"b": 1, "a": 2}, "y": []}, '{"y":[],"z":{"a":2,"b":1}}'),
+    ],
+)
+def test_key_order(value: dict[str, object], expected: str) -> None:
+    assert dumps(value) == expected
+    assert oracle(value) == expected
+
+
+def test_str_subclass_keys_sort_by_their_characters() -> None:
+    class Liar(str):
+        def __lt__(self, other: object) -> bool:
+            return not str.__lt__(self, str(other))
+
+    value = {Liar("b"): 2, Liar("a"): 1}
+    assert json.dumps(value, sort_keys=True) == '{"b": 2, "a": 1}'  # why they are not plain
+    assert dumps(value) == '{"a":1,"b":2}'
+
+
+# --- subclasses and containers -----------------------------------------------------------
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Size(IntEnum):
+    BIG = 7
+
+
+class Loud(int):
+    def __repr__(self) -> str:
+        return "LOUD"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ((1, "a", (None,)), '[1,"a",[null]]'),
+        (OrderedDict([("b", 1), ("a", 2)]), '{"a":2,"b":1}'),
+        (MappingProxyType({"b": 1, "a": 2}), '{"a":2,"b":1}'),
+        ({"c": Colour.RED, "s": Size.BIG}, '{"c":"red","s":7}'),
+        ([Loud(3), True, False], "[3,true,false]"),
+        (type("F", (float,), {})(2.5), "2.5"),
+        ([], "[]"),
+        ({}, "{}"),
+        ("", '""'),
+    ],
+)
+def test_subclasses_and_containers(value: object, expected: str) -> None:
+    assert dumps(value) == expected
+
+
+# --- errors ------------------------------------------------------------------------------
+
+ERRORS: list[tuple[object, str]] = [
+    ({1: 2}, "object key 1 is int, not a string"),
+    ({"a": [{True: 1}]}, "object key True is bool"),
+    ({None: 1}, "object key None is NoneType"),
+    ({1.5: 1}, "object key 1.5 is float"),
+    ({1: 2, "a": 3}, "object key 1 is int"),
+    ({("a",): 1}, "object key ('a',) is tuple"),
+    ([{"x": 1.5, 2: 3}], "object key 2 is int"),
+    (float("nan"), "number nan is not finite"),
+    ([1.5, float("inf")], "number inf is not finite"),
+    ({"a": float("-inf")}, "number -inf is not finite"),
+    (2**53, "integer 9007199254740992 exceeds 2**53-1"),
+    (-(2**53), "integer -9007199254740992 exceeds 2**53-1"),
+    ([{"x": 10**20}], "integer 100000000000000000000 exceeds 2**53-1"),
+    ([{"x": 10**20, "y": 0.5}], "integer 100000000000000000000 exceeds 2**53-1"),
+    (10**400, "integer of 1329 bits exceeds 2**53-1"),
+    (b"x", "unsupported type bytes"),
+    ([{1, 2}], "unsupported type set"),
+    (object(), "unsupported type object"),
+    ({"d": Decimal("1.5")}, "unsupported type Decimal"),
+    (iter([]), "unsupported type list_iterator"),
+    ("\ud800", "string '\\ud800' holds a lone surrogate U+D800"),
+    ({"\udc00": 1}, "lone surrogate U+DC00"),
+    (["ok", {"k": "a\ud83d"}], "lone surrogate U+D83D"),
+    ("\ud83d\ude00", "lone surrogate U+D83D"),  # a pair of code points is not a character
+    ("x" * 100 + "\udfff", "string 'xxxx"),
+]
+
+
+@pytest.mark.parametrize(("value", "fragment"), ERRORS)
+def test_error(value: object, fragment: str) -> None:
+    with pytest.raises(ToolsError) as info:
+        dumps(value, source="t.json")
+    assert fragment in info.value.reason
+    assert info.value.source == "t.json"
+    assert str(info.value) == f"t.json: {info.value.reason}"
+    assert info.value.reason[0].islower()
+
+
+def test_big_integer_error_says_why() -> None:
+    with pytest.raises(ToolsError, match="IEEE 754 doubles"):
+        dumps(MAX_SAFE_INTEGER + 1)
+
+
+def nested(depth: int, leaf: object) -> object:
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("leaf", [1, 1.5, "\U0001f600", (1,)])
+def test_too_deep(leaf: object) -> None:
+    with pytest.raises(ToolsError, match="nested too deeply"):
+        dumps(nested(100_000, leaf))
+
+
+def test_reference_cycle() -> None:
+    cycle: list[object] = [1]
+    cycle.append({"k": cycle})
+    with pytest.raises(ToolsError, match="reference cycle"):
+        dumps(cycle)
+
+
+# --- which path runs -----------------------------------------------------------------------
+
+TOOL = {
+    "name": "search",
+    "description": 'Search the web \u2014 caf\u00e9 \u4e2d\u6587, "quoted" and a\nnewline.',
+    "parameters": {
+        "type": "object",
+        "properties": {"q": {"type": "string"}, "n": {"type": "integer", "maximum": 10**15}},
+        "required": ["q"],
+        "additionalProperties": False,
+        "nullable": None,
+    },
+}
+
+
+def test_plain_tools_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object) -> None:
+        raise AssertionError("slow path used")
+
+    expected = oracle([TOOL, TOOL])
+    monkeypatch.setattr(cj, "_write", fail)
+    assert dumps([TOOL, TOOL]) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[1.0], {"a": 0.5}, {"\U0001f600": 1}, ["\U0001f600"], [2**53], [{1: 2}], OrderedDict(a=1)],
+)
+def test_other_values_take_the_slow_path(value: object) -> None:
+    assert cj._fast(value) is None
+
+
+def test_tools_array_takes_the_fast_path_per_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_calls: list[object] = []
+    slow = cj._slow
+
+    def spy(value: object, source: str) -> str:
+        slow_calls.append(value)
+        return slow(value, source)
+
+    odd = {"name": "f", "temperature": 0.5, "emoji": "\U0001f600"}
+    monkeypatch.setattr(cj, "_slow", spy)
+    assert dumps([TOOL, odd, TOOL]) == oracle([TOOL, odd, TOOL])
+    assert slow_calls == [odd]
+
+
+# --- properties against the rfc8785 oracle ------------------------------------------------
+
+MAX = MAX_SAFE_INTEGER
+_ints = st.integers(-MAX, MAX) | st.sampled_from([MAX, -MAX, 10**15, -(10**15), 0])
+_floats = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [1e21, 1e20, 1e-7, 1e-6, -0.0, 2.0**53, 5e-324, 0.1, 1.0, 123.0]
+)
+_tricky = st.sampled_from(
+    ["a", "B", "\u00e9", "\ufb33", "\ue000", "\uffff", "\U0001f600", "\U00010000", "\x00", '"']
+)
+_text = st.text(st.characters(codec="utf-8"), max_size=8) | st.text(_tricky, max_size=3)
+_bmp_text = st.text(st.characters(codec="utf-8", max_codepoint=0xFFFF), max_size=8)
+
+
+def _json(scalars: st.SearchStrategy[object], keys: st.SearchStrategy[str]) -> st.SearchStrategy:
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.lists(children, max_size=3).map(tuple)
+            | st.dictionaries(keys, children, max_size=5)
+        ),
+        max_leaves=25,
+    )
+
+
+#: Any JSON value: floats, non-BMP text and keys, big-but-valid ints (mostly the slow path).
+json_values = _json(st.none() | st.booleans() | _ints | _floats | _text, _text)
+#: JSON values the fast path takes: no floats, no text outside the BMP.
+plain_values = _json(st.none() | st.booleans() | _ints | _bmp_text, _bmp_text)
+
+
+@given(json_values | plain_values)
+def test_matches_oracle(value: object) -> None:
+    event("fast path" if cj._fast(value) is not None else "slow path")
+    assert dumps(value) == oracle(value)
+
+
+@given(plain_values)
+def test_fast_path_matches_oracle_and_slow_path(value: object) -> None:
+    fast = cj._fast(value)
+    assert fast is not None
+    assert fast == oracle(value)
+    assert cj._slow(value, "t") == fast
+
+
+@given(st.lists(plain_values | json_values, max_size=6))
+def test_tools_arrays_match_oracle(value: list[object]) -> None:
+    assert dumps(value) == oracle(value)
+
+
+@given(json_values | plain_values)
+def test_idempotent(value: object) -> None:
+    text = dumps(value)
+    assert dumps(loads(text)) == text
+    assert dumps(loads(text.encode("utf-8"))) == text
+
+
+@given(st.integers(0, 2**64 - 1))
+def test_any_double_matches_oracle(bits: int) -> None:
+    (value,) = struct.unpack(">d", bits.to_bytes(8, "big"))
+    if value != value or value in (float("inf"), float("-inf")):
+        return
+    text = dumps(value)
+    assert text == oracle(value)
+    assert float(text) == value
+
+
+_bad = st.sampled_from(
+    [float("nan"), float("inf"), 2**53, -(2**60), "\ud800", "x\udfff", b"", {1: 2}, {None: 0}]
+)
+
+
+@given(_json(st.none() | _ints | _floats | _text | _bad, _text | st.sampled_from(["\udc00"])))
+def test_rejects_what_oracle_rejects(value: object) -> None:
+    try:
+        expected: str | None = oracle(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        expected = None
+    if expected is None:
+        with pytest.raises(ToolsError):
+            dumps(value)
+    else:
+        assert dumps(value) == expected
+
+
+# --- loads ---------------------------------------------------------------------------------
+
+BAD_UTF8 = [
+    (b'[\n  "ab\xffc"]', 2, 6, 0xFF),
+    (b'{"\xc3\xa9\xfe": 1}', 1, 4, 0xFE),
+    (b'\xef\xbb\xbf["\xc3\xa9", "\xc0\xaf"]', 1, 8, 0xC0),
+    (b'["x"]\n\n"\xe2\x82', 3, 2, 0xE2),
+    (b"\xed\xa0\x80", 1, 1, 0xED),  # an encoded surrogate is not UTF-8
+]
+
+
+@pytest.mark.parametrize(("data", "line", "column", "byte"), BAD_UTF8)
+def test_loads_invalid_utf8(data: bytes, line: int, column: int, byte: int) -> None:
+    with pytest.raises(EncodingError) as info:
+        loads(data, source="t.json")
+    assert (info.value.line, info.value.column) == (line, column)
+    assert info.value.reason == f"invalid UTF-8 byte 0x{byte:02x}"
+    assert str(info.value).startswith(f"t.json:{line}:{column}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "reason"),
+    [
+        ("", 1, 1, "expecting value"),
+        ("[1, 2", 1, 6, "expecting ',' delimiter"),
+        ('{\n  "a": 1,\n}', 3, 1, "expecting property name enclosed in double quotes"),
+        ("[1] x", 1, 5, "extra data"),
+        ('[\n"a\tb"]', 2, 3, "invalid control character at"),
+        ('{"a" 1}', 1, 6, "expecting ':' delimiter"),
+        ("[01]", 1, 3, "expecting ',' delimiter"),
+        ("\ufeff\ufeff[]", 1, 1, "expecting value"),
+    ],
+)
+def test_loads_syntax_error(text: str, line: int, column: int, reason: str) -> None:
+    for data in (text, text.encode("utf-8")):
+        with pytest.raises(ToolsError) as info:
+            loads(data, source="t.json")
+        assert (info.value.reason, info.value.line, info.value.column) == (reason, line, column)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"name": 1, "name": 2}', 'duplicate key "name"'),
+        ('[{"a": {"b": 1, "c": 2, "b": 3}}]', 'duplicate key "b"'),
+        ('{"\\u00e9": 1, "\u00e9": 2}', 'duplicate key "\\u00e9"'),
+        ("[NaN]", "non-standard constant NaN is not valid JSON"),
+        ('{"x": Infinity}', "non-standard constant Infinity"),
+        ("-Infinity", "non-standard constant -Infinity"),
+        ("[1e400]", "number 1e400 is out of range"),
+        ("-1.5E+999", "number -1.5E+999 is out of range"),
+        ("9007199254740993", "integer 9007199254740993 exceeds 2**53-1"),
+        ("[-12345678901234567890]", "integer -12345678901234567890 exceeds"),
+        ("1" * 5000, "integer of 5000 digits exceeds"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_loads_rejects(text: str, fragment: str) -> None:
+    with pytest.raises(ToolsError) as info:
+        loads(text, source="t.json")
+    assert fragment in info.value.reason
+    assert info.value.source == "t.json"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'\xef\xbb\xbf{"a": [1, 2.5, "\xc3\xa9"]}', {"a": [1, 2.5, "\u00e9"]}),
+        ('\ufeff{"a": null}', {"a": None}),
+        (" \t\r\n[true, false] \n", [True, False]),
+        ("100000000000000000000", 1e20),
+        ("-9007199254740992", -(2.0**53)),
+        ("9007199254740991", MAX_SAFE_INTEGER),
+        ('"\\ud83d\\ude00"', "\U0001f600"),
+    ],
+)
+def test_loads_accepts(data: str | bytes, expected: object) -> None:
+    value = loads(data)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+def test_loads_returns_plain_dicts() -> None:
+    def containers(value: object) -> Iterator[type]:
+        yield type(value)
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from containers(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from containers(item)
+
+    value = loads('{"b": [{"c": {}}], "a": {"d": []}}')
+    assert set(containers(value)) == {dict, list}
+    assert list(value) == ["b", "a"]  # type: ignore[call-overload]
+
+
+def test_canonical_big_doubles_round_trip() -> None:
+    for value in (1e20, 2.0**53, -(2.0**60), 999999999999999900000.0):
+        text = dumps(value)
+        assert text.lstrip("-").isdigit()
+        assert dumps(loads(text)) == text

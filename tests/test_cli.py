@@ -1,0 +1,147 @@
+"""The ``prefixlib`` command: output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import prefixlib
+from prefixlib.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "session"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "a.md").write_bytes(b"Alpha  \r\n")
+    (tmp_path / "b.md").write_text("Beta\n")
+    (tmp_path / "bad.md").write_bytes(b"ok\nab\xffc")
+    (tmp_path / "tools.json").write_text('{"tools": [{"name": "t"}]}')
+    (tmp_path / "bad.json").write_text('[{"name": "t",\n  }]')
+    (tmp_path / "secret").write_text("ab" * 32 + "\n")
+    return tmp_path
+
+
+def test_hash_files_like_b3sum(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = files / "a.md", files / "b.md"
+    assert main(["hash", str(a), str(b)]) == 0
+    assert capsys.readouterr().out == (
+        f"{prefixlib.cache_key(project='Alpha')}  {a}\n{prefixlib.cache_key(project='Beta')}  {b}\n"
+    )
+
+
+def test_hash_layer_option(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hash", "--layer", "base", str(files / "b.md")]) == 0
+    assert capsys.readouterr().out.split()[0] == prefixlib.cache_key(base="Beta")
+
+
+def test_hash_whole_prefix(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["hash", "--base", str(files / "a.md"), "--project", str(files / "b.md")]
+    assert main([*args, "--tools", str(files / "tools.json"), "--namespace", "ns"]) == 0
+    expected = prefixlib.cache_key(
+        base="Alpha", project="Beta", tools=[{"name": "t"}], namespace="ns"
+    )
+    assert capsys.readouterr().out == expected + "\n"
+
+
+def test_hash_json(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hash", "--json", "--developer", str(files / "a.md")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cp = prefixlib.canonicalize(developer="Alpha")
+    assert out == {
+        "key": cp.key,
+        "layer_keys": dict(cp.layer_keys),
+        "layers": dict(cp.layers),
+        "bindings": {},
+        "spec": "1",
+    }
+
+
+def test_hash_json_files(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hash", "--json", str(files / "b.md")]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert entry["path"] == str(files / "b.md")
+    assert entry["key"] == prefixlib.cache_key(project="Beta")
+
+
+def test_secret_file(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hash", "--secret-file", str(files / "secret"), str(files / "b.md")]) == 0
+    key = capsys.readouterr().out.split()[0]
+    assert key == prefixlib.cache_key(project="Beta", secret=bytes.fromhex("ab" * 32))
+
+
+ERRORS = [
+    (["hash", "{bad}"], "error: {bad}:2:3: invalid UTF-8 byte 0xff\n"),
+    (["hash", "{missing}"], "error: {missing}: no such file\n"),
+    (["hash", "{dir}"], "error: {dir}: is a directory\n"),
+    (["hash", "--tools", "{badjson}"], "error: {badjson}:2:3: "),
+    (["hash", "--project", "{bad}"], "error: {bad}:2:3: invalid UTF-8 byte 0xff\n"),
+    (["hash", "--secret-file", "{beta}", "{beta}"], "error: {beta}: a secret file holds 32 raw"),
+    (["hash", "--root", "NOEQUALS", "{beta}"], "error: --root 'NOEQUALS': expected NAME=PATH\n"),
+    (["hash", "{beta}", "--base", "{beta}"], "error: give FILE arguments or --base"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), ERRORS)
+def test_errors_are_one_line_and_exit_2(
+    files: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    places = {"bad": "bad.md", "missing": "missing.md", "dir": ".", "badjson": "bad.json"}
+    names = {key: str(files / value) for key, value in (places | {"beta": "b.md"}).items()}
+    assert main([arg.format(**names) for arg in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message.format(**names))
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_one_bad_file_does_not_stop_the_others(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["hash", str(files / "missing.md"), str(files / "b.md")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.endswith(f"  {files / 'b.md'}\n")
+    assert "no such file" in captured.err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["hash", "--layer", "tools", "x"])
+    assert info.value.code == 2
+
+
+def test_module_and_stdin() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", "hash", "-"],
+        input=b"Beta\r\n",
+        capture_output=True,
+        check=True,
+    )
+    assert result.stdout.decode() == f"{prefixlib.cache_key(project='Beta')}  -\n"
+
+
+def test_stdin_error_names_stdin() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", "hash", "-"], input=b"\xff", capture_output=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode() == "error: <stdin>:1:1: invalid UTF-8 byte 0xff\n"
+
+
+def test_bundled_example() -> None:
+    """The README's first command: one key for the example session."""
+    layers = {"base": "base.md", "developer": "developer.md", "project": "AGENTS.md"}
+    argv = [f"--{name}={EXAMPLE / file}" for name, file in layers.items()]
+    argv.append(f"--tools={EXAMPLE / 'tools.json'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", "hash", *argv], capture_output=True, check=True
+    )
+    expected = prefixlib.cache_key(
+        **{name: (EXAMPLE / file).read_bytes() for name, file in layers.items()},
+        tools=(EXAMPLE / "tools.json").read_bytes(),
+    )
+    assert result.stdout.decode() == expected + "\n"

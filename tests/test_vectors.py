@@ -1,0 +1,63 @@
+"""The golden vectors of tests/vectors/v1.json (SPEC.md 8): any change of output fails here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import prefixlib
+from tests.conftest import CORPUS
+from tests.vectors.cases import CASES
+from tests.vectors.regenerate import VECTORS, arguments
+
+DOCUMENT: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))
+VECTOR_LIST: list[dict[str, Any]] = DOCUMENT["vectors"]
+
+
+def test_vectors_are_for_this_spec() -> None:
+    assert DOCUMENT["spec"] == prefixlib.SPEC_VERSION
+
+
+def test_vectors_match_the_cases() -> None:
+    """Every case has a vector with the same input: regenerate after adding a case."""
+    assert [v["name"] for v in VECTOR_LIST] == [c["name"] for c in CASES]
+    for vector, case in zip(VECTOR_LIST, CASES, strict=True):
+        assert vector["input"] == json.loads(json.dumps({k: case[k] for k in case if k != "name"}))
+
+
+@pytest.mark.parametrize("vector", VECTOR_LIST, ids=[v["name"] for v in VECTOR_LIST])
+def test_vector(vector: dict[str, Any]) -> None:
+    cp = prefixlib.canonicalize(**arguments(vector["input"]))
+    assert dict(cp.layers) == vector["layers"]
+    assert dict(cp.bindings) == vector["bindings"]
+    assert dict(cp.layer_keys) == vector["layer_keys"]
+    assert cp.key == vector["key"]
+
+
+@pytest.mark.parametrize("vector", VECTOR_LIST, ids=[v["name"] for v in VECTOR_LIST])
+def test_vector_output_is_a_fixed_point(vector: dict[str, Any]) -> None:
+    layers = vector["layers"]
+    tools = layers["tools"] or None
+    again = prefixlib.canonicalize(
+        base=layers["base"],
+        developer=layers["developer"],
+        project=layers["project"],
+        tools=tools,
+        **{k: v for k, v in arguments(vector["input"]).items() if k in ("namespace", "secret")},
+    )
+    assert dict(again.layers) == layers
+    assert again.key == vector["key"]
+
+
+@pytest.mark.parametrize("entry", DOCUMENT["corpus"], ids=[e["file"] for e in DOCUMENT["corpus"]])
+def test_corpus_key(entry: dict[str, str]) -> None:
+    path: Path = CORPUS / entry["file"]
+    if not path.is_file():
+        pytest.skip(f"shared corpus not found at {CORPUS} (set PREFIXLIB_CORPUS)")
+    data = path.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"], "the corpus file changed"
+    assert prefixlib.cache_key(project=data) == entry["key"]

@@ -1,0 +1,70 @@
+"""The inputs of the golden vectors (SPEC.md 8).
+
+``python -m tests.vectors.regenerate`` writes v1.json from them.
+
+Each case exercises one rule or one part of the key.  Add cases freely; change or
+remove one only in a commit that deliberately changes the spec's output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CASES: list[dict[str, Any]] = [
+    {"name": "empty prefix"},
+    {"name": "one plain layer", "project": "Be concise.\n"},
+    {
+        "name": "every layer",
+        "base": "You are a coding agent.",
+        "developer": "Approvals: never.",
+        "project": "# AGENTS.md\n\nRun `make test`.",
+        "tools": [{"name": "shell", "parameters": {}}],
+    },
+    {"name": "bom and crlf", "base": "\ufeffLine one\r\nLine two\r\n"},
+    {"name": "lone cr", "base": "old\rmac\rline endings\r"},
+    {"name": "nfd to nfc", "base": "Cafe\u0301 and re\u0301sume\u0301"},
+    {"name": "no nfkc", "base": "x\u00b2 \ufb01le \u2126 \u212b"},
+    {"name": "trailing whitespace", "base": "tabs\t\t\nspaces   \nnbsp\u00a0\n"},
+    {"name": "blank line runs", "base": "a\n\n\n\n\nb\n \n\t\n\nc"},
+    {"name": "leading and trailing blank lines", "base": "\n \n\t\nbody\n\n\n"},
+    {"name": "invisible characters", "base": "zero\u200bwidth\u200c non\u200djoin\u2060er\ufeff"},
+    {"name": "zwj before combining mark", "base": "e\u200d\u0301"},
+    {
+        "name": "fence keeps whitespace",
+        "project": "Run:\n\n```sh  \n  make test  \n\n\n\n\tcat x\u200b\n```  \n\n\n\nDone.  ",
+    },
+    {
+        "name": "tilde fence with backticks inside",
+        "project": "~~~~\n```\nnot closed  \n~~~~\nafter  ",
+    },
+    {
+        "name": "indented fence in a list",
+        "project": "1. Step:\n      ```bash\n      ls  \n      ```\n",
+    },
+    {"name": "unclosed fence", "project": "```\ncode  \n\n  \n"},
+    {"name": "greek varia makes a fence", "project": "\u1fef\u1fef\u1fef\nx  \n"},
+    {"name": "invisible in opener", "project": "\u200b```\nx \n```\u200b\ny "},
+    {"name": "indentation and markup kept", "project": "  - **Bold** ITEM 42:  \n    - nested\n"},
+    {"name": "line separators are content", "project": "a\u2028b\u0085c\n"},
+    {"name": "non-bmp text", "project": "emoji \U0001f600 and math \U0001d400\n"},
+    {"name": "tools object form", "tools": {"tools": [{"name": "b"}, {"name": "a"}]}},
+    {
+        "name": "tools canonical json",
+        "tools": [
+            {
+                "name": "t",
+                "z": 1.0,
+                "a": [1e21, 1e-7, 0.5, -0.0],
+                "u": '\u00e9\U0001f600\u001f"',
+                "\U0001f600": 1,
+                "\ufb33": 2,
+                "b": None,
+                "c": True,
+            }
+        ],
+    },
+    {"name": "empty tools array", "tools": []},
+    {"name": "namespace", "project": "x", "namespace": "tenant-42/gpt-5"},
+    {"name": "secret", "project": "x", "secret_hex": "00" * 16 + "ff" * 16},
+    {"name": "namespace and secret", "project": "x", "namespace": "n", "secret_hex": "a5" * 32},
+]
