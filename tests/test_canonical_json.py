@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import struct
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from unittest.mock import patch
 
 import pytest
 import rfc8785
@@ -22,6 +23,12 @@ from prefixlib.rules.canonical_json import MAX_SAFE_INTEGER, dumps, loads
 
 VECTORS = Path(__file__).parent / "vectors" / "rfc8785"
 VECTOR_NAMES = sorted(path.stem for path in (VECTORS / "input").glob("*.json"))
+
+
+def slow_dumps(value: object) -> str:
+    """:func:`dumps` with the fast path switched off."""
+    with patch.object(cj, "_fast", lambda value, bad: None):
+        return dumps(value)
 
 
 def oracle(value: object) -> str:
@@ -151,13 +158,13 @@ def test_escape(text: str, expected: str) -> None:
     assert dumps(text) == expected
     assert dumps([text]) == f"[{expected}]"
     assert dumps({text: text}) == f"{{{expected}:{expected}}}"
-    assert cj._slow({text: [text]}, "t") == f"{{{expected}:[{expected}]}}"
+    assert slow_dumps({text: [text]}) == f"{{{expected}:[{expected}]}}"
 
 
 def test_every_ascii_character_matches_oracle() -> None:
     every = "".join(map(chr, range(128)))
     assert dumps(every) == oracle(every)
-    assert cj._slow(every, "t") == oracle(every)
+    assert slow_dumps([every]) == oracle([every])
 
 
 # --- object member order (RFC 8785 section 3.2.3) ----------------------------------------
@@ -299,7 +306,7 @@ def test_reference_cycle() -> None:
 
 TOOL = {
     "name": "search",
-    "description": 'Search the web \u2014 caf\u00e9 \u4e2d\u6587, "quoted" and a\nnewline.',
+    "description": 'Search the web \u2014 caf\u00e9 \u4e2d\u6587 \U0001f680, "quoted", a\nnewline.',
     "parameters": {
         "type": "object",
         "properties": {"q": {"type": "string"}, "n": {"type": "integer", "maximum": 10**15}},
@@ -315,30 +322,61 @@ def test_plain_tools_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None
         raise AssertionError("slow path used")
 
     expected = oracle([TOOL, TOOL])
-    monkeypatch.setattr(cj, "_write", fail)
+    for name in ("_members", "_string", "_integer", "_number"):
+        monkeypatch.setattr(cj, name, fail)
     assert dumps([TOOL, TOOL]) == expected
 
 
 @pytest.mark.parametrize(
     "value",
-    [[1.0], {"a": 0.5}, {"\U0001f600": 1}, ["\U0001f600"], [2**53], [{1: 2}], OrderedDict(a=1)],
+    [[1.0], {"a": 0.5}, {"\U0001f600": 1}, ["\ud800"], [2**53], [{1: 2}], OrderedDict(a=1)],
 )
 def test_other_values_take_the_slow_path(value: object) -> None:
-    assert cj._fast(value) is None
+    assert cj._fast(value, set()) is None
 
 
-def test_tools_array_takes_the_fast_path_per_tool(monkeypatch: pytest.MonkeyPatch) -> None:
-    slow_calls: list[object] = []
-    slow = cj._slow
+def test_text_outside_the_bmp_takes_the_fast_path_outside_keys() -> None:
+    assert cj._fast({"k": ["\U0001f600", "\ufb33"]}, set()) == '{"k":["\U0001f600","\ufb33"]}'
 
-    def spy(value: object, source: str) -> str:
-        slow_calls.append(value)
-        return slow(value, source)
 
-    odd = {"name": "f", "temperature": 0.5, "emoji": "\U0001f600"}
-    monkeypatch.setattr(cj, "_slow", spy)
+def test_only_containers_above_a_float_or_emoji_key_take_the_slow_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow_objects: list[object] = []
+    members = cj._members
+
+    def spy(obj: Mapping[str, object], source: str) -> list[tuple[str, object]]:
+        slow_objects.append(obj)
+        return members(obj, source)
+
+    params = {"t": {"default": 0.5}, "plain": TOOL}
+    keys = {"\U0001f680": 1, "\ufb33": 2}
+    odd = {"name": "f", "params": params, "emoji": "\U0001f680", "keys": keys}
+    monkeypatch.setattr(cj, "_members", spy)
     assert dumps([TOOL, odd, TOOL]) == oracle([TOOL, odd, TOOL])
-    assert slow_calls == [odd]
+    assert slow_objects == [odd, keys, params, params["t"]]
+
+
+def test_no_node_is_walked_more_than_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    value: object = {"x": 1.5}
+    for _ in range(30):
+        value = {"a": {"p": [1, 2, 3]}, "b": value}  # 6 nodes a level
+    calls: list[object] = []
+    plain = cj._plain
+
+    def spy(item: object, bad: set[int]) -> bool:
+        calls.append(item)
+        return plain(item, bad)
+
+    monkeypatch.setattr(cj, "_plain", spy)
+    assert dumps(value) == oracle(value)
+    assert len(calls) <= 2 * (6 * 30 + 2)
+
+
+def test_deep_values_match_oracle() -> None:
+    value = nested(40, 1.5)
+    assert dumps(value) == oracle(value)
+    assert dumps(nested(40, 1)) == oracle(nested(40, 1))
 
 
 # --- properties against the rfc8785 oracle ------------------------------------------------
@@ -369,22 +407,22 @@ def _json(scalars: st.SearchStrategy[object], keys: st.SearchStrategy[str]) -> s
 
 #: Any JSON value: floats, non-BMP text and keys, big-but-valid ints (mostly the slow path).
 json_values = _json(st.none() | st.booleans() | _ints | _floats | _text, _text)
-#: JSON values the fast path takes: no floats, no text outside the BMP.
-plain_values = _json(st.none() | st.booleans() | _ints | _bmp_text, _bmp_text)
+#: JSON values the fast path takes: no floats, no keys outside the BMP.
+plain_values = _json(st.none() | st.booleans() | _ints | _text, _bmp_text)
 
 
 @given(json_values | plain_values)
 def test_matches_oracle(value: object) -> None:
-    event("fast path" if cj._fast(value) is not None else "slow path")
+    event("fast path" if cj._fast(value, set()) is not None else "slow path")
     assert dumps(value) == oracle(value)
 
 
 @given(plain_values)
 def test_fast_path_matches_oracle_and_slow_path(value: object) -> None:
-    fast = cj._fast(value)
+    fast = cj._fast(value, set())
     assert fast is not None
     assert fast == oracle(value)
-    assert cj._slow(value, "t") == fast
+    assert slow_dumps(value) == fast
 
 
 @given(st.lists(plain_values | json_values, max_size=6))

@@ -2,10 +2,11 @@
 
 :func:`dumps` has two paths that give the same text.  The fast path, the C ``json``
 encoder, is taken only where a walk has shown its output to be RFC 8785: exact
-``dict``/``list``/``tuple``, ``str`` keys, ``str``/``bool``/``None`` leaves and ``int``
-leaves within 2**53 - 1 (no floats: Python's ``repr`` is not ECMAScript's form); and its
-text is kept only without characters outside the BMP (where code point order and UTF-16
-order part) or lone surrogates.  The slow path implements RFC 8785 for everything else.
+``dict``/``list``/``tuple``, ``str`` keys inside the BMP (outside it, code point order and
+UTF-16 order part), ``str``/``bool``/``None`` leaves and ``int`` leaves within 2**53 - 1
+(no floats: Python's ``repr`` is not ECMAScript's form); and its text is kept only without
+lone surrogates.  The slow path implements RFC 8785 for everything else, container by
+container, so a subtree without a float still gets the fast path.
 
 Subclasses are serialised as their built-in value: ``bool`` as a literal,
 ``int`` subclasses (``IntEnum``) and ``float`` subclasses by ``int.__repr__``
@@ -49,6 +50,7 @@ _ESCAPES = {chr(c): f"\\u{c:04x}" for c in range(0x20)} | {
 }
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SORT_KEY = itemgetter(0)
+_CONTAINERS = frozenset({dict, list, tuple})
 _NOT_A_DOUBLE = (
     "exceeds 2**53-1 in magnitude: RFC 8785 represents numbers as IEEE 754 doubles, "
     "which cannot hold every such integer exactly"
@@ -63,48 +65,45 @@ def dumps(value: object, *, source: str = "tools") -> str:
     non-``str`` object key, a non-finite float, an ``int`` beyond 2**53 - 1 in
     magnitude, a lone surrogate, an unsupported type, or nesting too deep.
     """
+    out: list[str] = []
     try:
-        text = _fast(value)
-        if text is not None:
-            return text
-        if type(value) is list or type(value) is tuple:  # a tools array: the fast path per tool
-            return "[" + ",".join(_fast(item) or _slow(item, source) for item in value) + "]"
-        return _slow(value, source)
+        _write(value, out, source, set())
     except RecursionError:
         raise ToolsError(_TOO_DEEP, source=source) from None
+    return "".join(out)
 
 
-def _fast(value: object) -> str | None:
+def _fast(value: object, bad: set[int]) -> str | None:
     """The C ``json`` encoder's text of ``value`` if it is provably the RFC 8785 text
     (RFC 8785 section 3.2), else None."""
-    if _plain(value):
+    if _plain(value, bad):
         text = _ENCODER.encode(value)
-        if text.isascii() or _bmp_only(text):
+        if text.isascii() or _no_lone_surrogate(text):
             return text
     return None
 
 
-def _slow(value: object, source: str) -> str:
-    """The RFC 8785 text of any value, built by :func:`_write` (RFC 8785 section 3.2)."""
-    out: list[str] = []
-    _write(value, out, source)
-    return "".join(out)
+def _plain(value: object, bad: set[int]) -> bool:
+    """Whether the C ``json`` encoder writes ``value`` as RFC 8785 does, lone surrogates
+    aside (RFC 8785 section 3.2); adds the ``id`` of each container found not plain to ``bad``.
 
-
-def _plain(value: object) -> bool:
-    """Whether the C ``json`` encoder's text of ``value`` can differ from RFC 8785 only in
-    non-BMP key order or lone surrogates (RFC 8785 sections 3.2.2 and 3.2.3).
-
-    Floats are never plain: RFC 8785 section 3.2.2.3 writes them as ECMAScript does.
+    Floats are never plain (section 3.2.2.3 writes them as ECMAScript does), nor keys
+    outside the BMP, where UTF-16 order and code point order part (section 3.2.3).
     """
     if type(value) is dict:
         for key, item in value.items():
-            if type(key) is not str or (type(item) is not str and not _plain(item)):
+            if (
+                type(key) is not str
+                or not (key.isascii() or max(key) < "\U00010000")
+                or (type(item) is not str and not _plain(item, bad))
+            ):
+                bad.add(id(value))
                 return False
         return True
     if type(value) is list or type(value) is tuple:
-        for item in value:  # noqa: SIM110 - a generator would add a frame per level
-            if type(item) is not str and not _plain(item):
+        for item in value:
+            if type(item) is not str and not _plain(item, bad):
+                bad.add(id(value))
                 return False
         return True
     if type(value) is int:
@@ -112,31 +111,38 @@ def _plain(value: object) -> bool:
     return type(value) is str or type(value) is bool or value is None
 
 
-def _bmp_only(text: str) -> bool:
-    """Whether ``text`` is valid Unicode inside the BMP, where UTF-16 order is code point
-    order (RFC 8785 section 3.2.3) and no surrogate can be lone (section 3.2.2.2)."""
+def _no_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` is valid Unicode, as RFC 8785 section 3.2.2.2 requires."""
     try:
-        return len(text.encode("utf-16-le")) == 2 * len(text)
+        text.encode("utf-16-le")
     except UnicodeEncodeError:
         return False
+    return True
 
 
-def _write(value: object, out: list[str], source: str) -> None:
-    """Append the RFC 8785 text of ``value`` to ``out`` (RFC 8785 section 3.2)."""
+def _write(value: object, out: list[str], source: str, bad: set[int]) -> None:
+    """Append the RFC 8785 text of ``value`` to ``out`` (RFC 8785 section 3.2).
+
+    A container tries the fast path first unless a walk has already put it in ``bad``, so
+    a float sends only the containers above it down the slow path, and no node is walked
+    more than twice (lone surrogates aside).
+    """
     if isinstance(value, str):
         out.append(_string(value, source))
+    elif type(value) in _CONTAINERS and id(value) not in bad and (text := _fast(value, bad)):
+        out.append(text)
     elif isinstance(value, (dict, Mapping)):
         out.append("{")
         for index, (name, item) in enumerate(_members(value, source)):
             out.append(f",{name}:" if index else f"{name}:")
-            _write(item, out, source)
+            _write(item, out, source, bad)
         out.append("}")
     elif isinstance(value, (list, tuple)):
         out.append("[")
         for index, item in enumerate(value):
             if index:
                 out.append(",")
-            _write(item, out, source)
+            _write(item, out, source, bad)
         out.append("]")
     elif value is None or isinstance(value, bool):
         out.append("null" if value is None else "true" if value else "false")
@@ -223,9 +229,9 @@ def loads(data: str | bytes, *, source: str = "tools") -> object:
     """Parse strict JSON text (RFC 8259) into plain dicts and lists.
 
     Bytes must be UTF-8; a leading byte order mark is skipped (for ``str`` too).
-    Beyond ``json.loads``, duplicate object keys and the constants ``NaN`` and
-    ``Infinity`` are errors, as are numbers too large for a double: RFC 8785
-    section 3.1 takes its input as I-JSON (RFC 7493).
+    Beyond ``json.loads``, duplicate object keys, ``NaN`` and ``Infinity``, numbers
+    beyond a double's range and integers beyond 2**53 - 1 (unless RFC 8785's form of
+    a double, see :func:`_int`) are errors: RFC 8785 section 3.1 takes I-JSON (RFC 7493).
     """
     text = _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     try:
@@ -239,7 +245,8 @@ def loads(data: str | bytes, *, source: str = "tools") -> object:
 
 
 def _decode(data: bytes, source: str) -> str:
-    """Decode UTF-8 strictly, skipping a BOM; report a bad byte by line and column."""
+    """Decode UTF-8 (RFC 8259 section 8.1) strictly, skipping a BOM; report a bad byte by
+    line and column, the column in characters of the line so far."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
