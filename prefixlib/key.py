@@ -21,6 +21,7 @@ __all__ = [
     "SECRET_SIZE",
     "SPEC_VERSION",
     "LayerChain",
+    "check_secret",
     "format_key",
     "frame",
 ]
@@ -99,10 +100,15 @@ class LayerChain:
         return {name: format_key(self.step(name, canonical)) for name, canonical in layers}
 
 
-def _secret_key(secret: bytes) -> bytes:
-    """Derive the keyed-hash key from a caller's 32-byte secret (SPEC.md 6.3)."""
+def check_secret(secret: object) -> None:
+    """A secret is exactly 32 bytes (SPEC.md 6.3)."""
     if not isinstance(secret, bytes | bytearray | memoryview):
         raise TypeError(f"secret must be bytes, not {type(secret).__name__}")
     if len(secret) != SECRET_SIZE:
         raise PrefixlibError(f"secret must be {SECRET_SIZE} bytes, got {len(secret)}")
+
+
+def _secret_key(secret: bytes) -> bytes:
+    """Derive the keyed-hash key from a caller's 32-byte secret (SPEC.md 6.3)."""
+    check_secret(secret)
     return blake3(bytes(secret), derive_key_context=SECRET_CONTEXT).digest()

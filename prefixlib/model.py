@@ -15,6 +15,14 @@ LayerName = Literal["base", "developer", "project", "tools"]
 #: The layers of a prefix, in the fixed order they are framed and sent (SPEC.md 2).
 LAYERS: Final[tuple[LayerName, ...]] = ("base", "developer", "project", "tools")
 
+#: The lines around the rendered bindings (SPEC.md 5).
+BINDINGS_OPEN: Final = "<session_bindings>"
+BINDINGS_LEAD: Final = (
+    "The instructions above use placeholders for values that differ between sessions. "
+    "In this session they stand for:"
+)
+BINDINGS_CLOSE: Final = "</session_bindings>"
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -78,6 +86,16 @@ class CanonicalPrefix:
             spec=spec,
             _explain=explain,
         )
+
+    def render_bindings(self) -> str:
+        """The block a client sends after the stable prefix, so the model sees real values.
+
+        Empty when nothing was hoisted (SPEC.md 5).
+        """
+        if not self.bindings:
+            return ""
+        lines = [f"{placeholder} = {value}" for placeholder, value in self.bindings.items()]
+        return "\n".join([BINDINGS_OPEN, BINDINGS_LEAD, *lines, BINDINGS_CLOSE]) + "\n"
 
     @cached_property
     def changes(self) -> tuple[Change, ...]:

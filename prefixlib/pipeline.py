@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 from prefixlib.errors import PrefixlibError
-from prefixlib.key import SPEC_VERSION, LayerChain
+from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
+from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
@@ -21,6 +22,9 @@ from prefixlib.rules.tools import Tools, canonical_tools
 __all__ = ["cache_key", "canonical_text", "canonicalize"]
 
 Rule = Callable[[str], str]
+
+#: The memo :func:`canonicalize` uses unless called with ``memo=False``.
+MEMO: Final = Memo()
 
 #: Rules over the whole layer, in order (SPEC.md 3.2-3.3).
 WHOLE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
@@ -143,13 +147,16 @@ def canonicalize(
     policy: Policy | None = None,
     namespace: str | None = None,
     secret: bytes | None = None,
+    memo: bool = True,
 ) -> CanonicalPrefix:
     """Canonicalise a startup prefix and derive its layered cache keys.
 
     Each text layer is ``str``, UTF-8 ``bytes`` or ``None`` (empty); ``tools``
     is a sequence of tool definitions, an object with a ``"tools"`` array, or
     JSON text of either.  ``namespace`` (a tenant, model or deployment) and
-    ``secret`` (32 bytes) are folded into every key (SPEC.md 6.3).  Raises
+    ``secret`` (32 bytes) are folded into every key (SPEC.md 6.3).  With
+    ``memo`` (the default), a call with the same raw input as an earlier one
+    in this process returns that call's result.  Raises
     :class:`~prefixlib.PrefixlibError` for bad input.
     """
     policy = Policy() if policy is None else policy
@@ -157,8 +164,41 @@ def canonicalize(
         raise TypeError(f"policy must be a prefixlib.Policy, not {type(policy).__name__}")
     if namespace is not None and not isinstance(namespace, str):
         raise TypeError(f"namespace must be str or None, not {type(namespace).__name__}")
+    if secret is not None:
+        check_secret(secret)
     if roots:
         raise PrefixlibError("roots are not supported before spec v1 hoisting lands")
+    key = None
+    if memo:
+        key = memo_key(
+            {"base": base, "developer": developer, "project": project, "tools": tools},
+            policy_fingerprint=policy.fingerprint,
+            namespace=namespace or "",
+            secret=secret,
+            roots=roots,
+        )
+        found = None if key is None else MEMO.get(key)
+        if found is not None:
+            return found
+    result = _canonicalize(
+        base, developer, project, tools, policy=policy, namespace=namespace, secret=secret
+    )
+    if key is not None:
+        MEMO.put(key, result, size=2 * sum(len(text) for text in result.layers.values()))
+    return result
+
+
+def _canonicalize(
+    base: object,
+    developer: object,
+    project: object,
+    tools: Tools | None,
+    *,
+    policy: Policy,
+    namespace: str | None,
+    secret: bytes | None,
+) -> CanonicalPrefix:
+    """The work of :func:`canonicalize`, on validated options."""
     raw: dict[LayerName, str] = {
         "base": _text_argument(base, "base"),
         "developer": _text_argument(developer, "developer"),
@@ -193,6 +233,7 @@ def cache_key(
     policy: Policy | None = None,
     namespace: str | None = None,
     secret: bytes | None = None,
+    memo: bool = True,
 ) -> str:
     """The cache key of a prefix: ``canonicalize(...).key``."""
     return canonicalize(
@@ -204,4 +245,5 @@ def cache_key(
         policy=policy,
         namespace=namespace,
         secret=secret,
+        memo=memo,
     ).key

@@ -1,0 +1,103 @@
+"""The memo: canonical prefixes already computed in this process.
+
+An orchestrator starting its 2nd..Nth session sends the same raw layers again;
+the memo answers those with one BLAKE3 pass over the raw input.  It is keyed
+on the full BLAKE3 digest of everything the result depends on (never on a
+partial fingerprint such as a length), bounded in entries and in bytes, and
+safe under threads.  It never changes a result: with or without it,
+:func:`prefixlib.canonicalize` returns equal values.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Final
+
+from blake3 import blake3
+
+from prefixlib.key import frame
+from prefixlib.model import CanonicalPrefix
+
+__all__ = ["Memo", "memo_key"]
+
+_CONTEXT: Final = "prefixlib 2026-11-24 in-process memo key"
+
+
+def _layer_bytes(value: object) -> bytes:
+    """The bytes a raw layer argument is keyed by; their type is part of the frame tag."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    # Tool definitions as Python objects: pickle tells 1 from "1" and 1.0, as it must.
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def memo_key(
+    layers: Mapping[str, object],
+    *,
+    policy_fingerprint: bytes,
+    namespace: str,
+    secret: bytes | None,
+    roots: Mapping[str, str] | None,
+) -> bytes | None:
+    """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed."""
+    hasher = blake3(derive_key_context=_CONTEXT)
+    hasher.update(frame("policy", policy_fingerprint))
+    hasher.update(frame("namespace", namespace.encode("utf-8", "surrogatepass")))
+    hasher.update(frame("secret", b"" if secret is None else b"\x01" + bytes(secret)))
+    for name, path in (roots or {}).items():
+        hasher.update(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
+    for name, value in layers.items():
+        try:
+            data = _layer_bytes(value)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        hasher.update(frame(f"{name}:{type(value).__name__}", data))
+    return hasher.digest()
+
+
+class Memo:
+    """A bounded, thread-safe LRU of :class:`CanonicalPrefix` by :func:`memo_key`."""
+
+    def __init__(self, *, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[bytes, tuple[CanonicalPrefix, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> CanonicalPrefix | None:
+        """The memoised result for ``key``, marked most recently used, or ``None``."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: bytes, value: CanonicalPrefix, size: int) -> None:
+        """Keep ``value`` (about ``size`` bytes); evict the least recently used past the bounds."""
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)

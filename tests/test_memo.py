@@ -1,0 +1,87 @@
+"""The memo never changes a result; it is bounded and safe under threads."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+import prefixlib
+from prefixlib.memo import Memo
+from prefixlib.pipeline import MEMO
+from tests.strategies import text_layers
+
+
+def _view(cp: prefixlib.CanonicalPrefix) -> tuple[Any, ...]:
+    return (cp.key, dict(cp.layer_keys), dict(cp.layers), dict(cp.bindings), cp.changes)
+
+
+@given(text_layers, text_layers)
+def test_memo_does_not_change_results(base: str, project: str) -> None:
+    args = {"base": base, "project": project, "tools": [{"name": "t", "x": 1.5}]}
+    cold = prefixlib.canonicalize(**args, memo=False)
+    first = prefixlib.canonicalize(**args)
+    again = prefixlib.canonicalize(**args)
+    assert _view(cold) == _view(first) == _view(again)
+    assert again is first
+
+
+def test_memo_tells_inputs_apart() -> None:
+    """Keys on the full input, never a partial fingerprint: equal lengths, equal ends differ."""
+    a = prefixlib.canonicalize(project="alpha--omega")
+    b = prefixlib.canonicalize(project="alpha++omega")
+    assert a.key != b.key
+    assert prefixlib.canonicalize(project="x", namespace="n1").key != (
+        prefixlib.canonicalize(project="x", namespace="n2").key
+    )
+    assert prefixlib.canonicalize(tools=[{"n": "1"}]).layers["tools"] == '[{"n":"1"}]'
+    with pytest.raises(prefixlib.ToolsError):
+        prefixlib.canonicalize(tools=[{1: "1"}])  # pickles differently from {"1": "1"}
+
+
+def test_errors_are_not_memoised() -> None:
+    for _ in range(2):
+        with pytest.raises(prefixlib.EncodingError):
+            prefixlib.canonicalize(project=b"\xff")
+
+
+def test_bounded_in_entries_and_bytes() -> None:
+    memo = Memo(max_entries=2, max_bytes=1000)
+    cps = [prefixlib.canonicalize(project=str(i), memo=False) for i in range(3)]
+    for i, cp in enumerate(cps):
+        memo.put(bytes([i]), cp, size=10)
+    assert len(memo) == 2
+    assert memo.get(b"\x00") is None
+    assert memo.get(b"\x02") is cps[2]
+    memo.put(b"big", cps[0], size=300)  # over a quarter of max_bytes: not kept
+    assert memo.get(b"big") is None
+    memo.put(b"a", cps[0], size=240)
+    memo.put(b"b", cps[1], size=240)
+    memo.put(b"c", cps[2], size=240)
+    memo.put(b"d", cps[2], size=240)
+    memo.put(b"e", cps[2], size=240)  # 5 x 240 > 1000: the oldest go
+    assert memo.get(b"a") is None
+    memo.clear()
+    assert len(memo) == 0
+
+
+def test_safe_under_threads() -> None:
+    MEMO.clear()
+    texts = [f"prompt {i % 7}\r\n" * 50 for i in range(200)]
+    expected = {t: prefixlib.cache_key(project=t, memo=False) for t in set(texts)}
+    errors: list[str] = []
+
+    def work(chunk: list[str]) -> None:
+        for text in chunk:
+            if prefixlib.cache_key(project=text) != expected[text]:
+                errors.append(text)
+
+    threads = [threading.Thread(target=work, args=(texts[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(MEMO) <= MEMO.max_entries
