@@ -66,6 +66,7 @@ class CanonicalPrefix:
     bindings: Mapping[str, str]
     spec: str
     _explain: Callable[[], tuple[Change, ...]]
+    _restore: Callable[[], dict[LayerName, str]]
 
     @classmethod
     def build(
@@ -76,6 +77,7 @@ class CanonicalPrefix:
         bindings: dict[str, str],
         spec: str,
         explain: Callable[[], tuple[Change, ...]],
+        restore: Callable[[], dict[LayerName, str]],
     ) -> CanonicalPrefix:
         """Wrap freshly computed mappings read-only (no copy: the caller gives them up)."""
         return cls(
@@ -85,7 +87,15 @@ class CanonicalPrefix:
             bindings=MappingProxyType(bindings),
             spec=spec,
             _explain=explain,
+            _restore=restore,
         )
+
+    def restore(self) -> dict[LayerName, str]:
+        """The text layers with every placeholder replaced by its value (SPEC.md 5.8).
+
+        This is exactly the input after the text and ordering rules: hoisting loses nothing.
+        """
+        return self._restore()
 
     def render_bindings(self) -> str:
         """The block a client sends after the stable prefix, so the model sees real values.

@@ -11,13 +11,14 @@ import difflib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
-from prefixlib.errors import PrefixlibError
 from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
 from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.placeholders import restore
 from prefixlib.rules.tools import Tools, canonical_tools
+from prefixlib.rules.volatile import hoist
 
 __all__ = ["cache_key", "canonical_text", "canonicalize"]
 
@@ -166,8 +167,6 @@ def canonicalize(
         raise TypeError(f"namespace must be str or None, not {type(namespace).__name__}")
     if secret is not None:
         check_secret(secret)
-    if roots:
-        raise PrefixlibError("roots are not supported before spec v1 hoisting lands")
     key = None
     if memo:
         key = memo_key(
@@ -181,7 +180,14 @@ def canonicalize(
         if found is not None:
             return found
     result = _canonicalize(
-        base, developer, project, tools, policy=policy, namespace=namespace, secret=secret
+        base,
+        developer,
+        project,
+        tools,
+        roots=roots,
+        policy=policy,
+        namespace=namespace,
+        secret=secret,
     )
     if key is not None:
         MEMO.put(key, result, size=2 * sum(len(text) for text in result.layers.values()))
@@ -194,32 +200,50 @@ def _canonicalize(
     project: object,
     tools: Tools | None,
     *,
+    roots: Mapping[str, str] | None,
     policy: Policy,
     namespace: str | None,
     secret: bytes | None,
 ) -> CanonicalPrefix:
-    """The work of :func:`canonicalize`, on validated options."""
+    """The work of :func:`canonicalize`, on validated options (SPEC.md 2)."""
     raw: dict[LayerName, str] = {
         "base": _text_argument(base, "base"),
         "developer": _text_argument(developer, "developer"),
         "project": _text_argument(project, "project"),
     }
-    layers: dict[LayerName, str] = {
-        "base": canonical_text(raw["base"]),
-        "developer": canonical_text(raw["developer"]),
-        "project": canonical_text(raw["project"]),
-        "tools": canonical_tools(tools),
-    }
+    texts = {name: canonical_text(text) for name, text in raw.items()}
+    hoisted, bindings = hoist(texts, policy=policy, roots=roots)
+    layers: dict[LayerName, str] = {name: data.decode("utf-8") for name, data in hoisted.items()}
+    layers["tools"] = canonical_tools(tools, sort=policy.tools == "sort")
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
-    layer_keys = chain.keys((name, layers[name].encode("utf-8")) for name in LAYERS)
+    encoded = {**hoisted, "tools": layers["tools"].encode("utf-8")}
+    layer_keys = chain.keys((name, encoded[name]) for name in LAYERS)
+    style, slash = policy.placeholder_style, policy.windows_separators == "slash"
 
     def explain() -> tuple[Change, ...]:
-        return tuple(change for name in raw for change in explain_text(name, raw[name]))
+        return tuple(
+            change
+            for name in raw
+            for change in [
+                *explain_text(name, raw[name]),
+                *_diff("volatile", name, texts[name], layers[name]),
+            ]
+        )
+
+    def restored() -> dict[LayerName, str]:
+        return {
+            name: restore(layers[name], bindings, style=style, slash_windows=slash) for name in raw
+        }
 
     return CanonicalPrefix.build(
-        layers=layers, layer_keys=layer_keys, bindings={}, spec=SPEC_VERSION, explain=explain
+        layers=layers,
+        layer_keys=layer_keys,
+        bindings={b.placeholder: b.value for b in bindings},
+        spec=SPEC_VERSION,
+        explain=explain,
+        restore=restored,
     )
 
 

@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+import rfc8785
 from blake3 import blake3
 
 import prefixlib
@@ -31,7 +32,8 @@ def _spec_keys(
         k = blake3(secret, derive_key_context=SECRET_CONTEXT).digest()
         return blake3(message, key=k).digest()
 
-    policy = blake3(b"{}", derive_key_context=POLICY_CONTEXT).digest()
+    policy_json = rfc8785.dumps(prefixlib.Policy().model_dump(mode="json"))
+    policy = blake3(policy_json, derive_key_context=POLICY_CONTEXT).digest()
     state = h(
         b"\x00"
         + field(b"spec", b"1")

@@ -36,9 +36,9 @@ def test_memo_tells_inputs_apart() -> None:
     assert prefixlib.canonicalize(project="x", namespace="n1").key != (
         prefixlib.canonicalize(project="x", namespace="n2").key
     )
-    assert prefixlib.canonicalize(tools=[{"n": "1"}]).layers["tools"] == '[{"n":"1"}]'
+    assert prefixlib.canonicalize(tools=[{"name": "1"}]).layers["tools"] == '[{"name":"1"}]'
     with pytest.raises(prefixlib.ToolsError):
-        prefixlib.canonicalize(tools=[{1: "1"}])  # pickles differently from {"1": "1"}
+        prefixlib.canonicalize(tools=[{"name": "1", 1: "1"}])  # pickles apart from {"1": "1"}
 
 
 def test_errors_are_not_memoised() -> None:

@@ -72,7 +72,7 @@ TOOLS: list[tuple[Any, str]] = [
     (None, ""),
     ([], ""),
     ({"tools": []}, ""),
-    ([{"name": "b", "x": 1}, {"name": "a"}], '[{"name":"b","x":1},{"name":"a"}]'),
+    ([{"name": "b", "x": 1}, {"name": "a"}], '[{"name":"a"},{"name":"b","x":1}]'),
     ({"tools": [{"name": "t"}], "other": 1}, '[{"name":"t"}]'),
     ('{"tools": [{"name": "t", "d": 1.0}]}', '[{"d":1,"name":"t"}]'),
     (b'[{"name": "t"}]', '[{"name":"t"}]'),

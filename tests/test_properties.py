@@ -70,7 +70,15 @@ def test_any_visible_change_changes_the_key(text: str, data: st.DataObject) -> N
     i = data.draw(st.sampled_from(positions))
     changed = c[:i] + ("Z" if c[i] != "Z" else "Y") + c[i + 1 :]
     assert canonical_text(changed) != c
-    assert _key(changed) != _key(c)
+    before, after = prefixlib.canonicalize(project=c), prefixlib.canonicalize(project=changed)
+    # a change inside a hoisted value changes the bindings; anywhere else, the key
+    assert (before.key, dict(before.bindings)) != (after.key, dict(after.bindings))
+
+
+@given(text_layers)
+def test_hoisting_loses_nothing(text: str) -> None:
+    cp = prefixlib.canonicalize(project=text, memo=False)
+    assert cp.restore()["project"] == canonical_text(text)
 
 
 @given(text_layers, st.data(), st.sampled_from([" ", "\t", "\n", "\u200b"]))

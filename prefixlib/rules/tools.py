@@ -1,20 +1,34 @@
-"""Tools rule: the tools layer as canonical JSON text (SPEC.md 4)."""
+"""Tools rule: the tools layer as canonical JSON text, sorted by tool name (SPEC.md 4).
+
+Tool definitions are never changed: the layer is the RFC 8785 text of the array of them
+sorted by name (SPEC.md 4.4), so it does not depend on the order a client lists its tools in.
+Finding a name reads top-level members only (and ``function.name``), so beyond
+serialisation the cost is one sort of the tools.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from prefixlib.errors import ToolsError
 from prefixlib.rules.canonical_json import dumps, loads
 
-__all__ = ["Tools", "canonical_tools"]
+__all__ = ["Tools", "canonical_tools", "tool_name"]
 
 #: What ``tools`` accepts: tool definitions, ``{"tools": [...]}``, or JSON text of either.
 Tools = Sequence[Mapping[str, object]] | Mapping[str, object] | str | bytes
 
 
-def canonical_tools(tools: Tools | None, *, source: str = "tools") -> str:
-    """The canonical JSON text of a tools layer; no tools is the empty layer (SPEC.md 4)."""
+def canonical_tools(tools: Tools | None, *, sort: bool = True, source: str = "tools") -> str:
+    """The canonical JSON text of a tools layer; no tools is the empty layer (SPEC.md 4).
+
+    Every tool definition must be a JSON object with a name (:func:`tool_name`), and names
+    must be unique (SPEC.md 4.3).  The tools are sorted by name (SPEC.md 4.4); with
+    ``sort=False`` they keep the given order, after the same checks, so that switching
+    the order never changes which inputs are accepted.  Raises :class:`ToolsError`; a
+    value outside RFC 8785's domain is reported before a bad or duplicate name.
+    """
     if tools is None:
         return ""
     value: object = loads(tools, source=source) if isinstance(tools, str | bytes) else tools
@@ -25,7 +39,136 @@ def canonical_tools(tools: Tools | None, *, source: str = "tools") -> str:
             "expected a JSON array of tool definitions or an object with a 'tools' array",
             source=source,
         )
-    for index, tool in enumerate(value):
-        if not isinstance(tool, Mapping):
+    if not value:
+        return ""
+    try:
+        keys = _sort_keys(value, source)
+        if sort:
+            # Python compares str by code point, which is UTF-8 byte order (SPEC.md 4.4),
+            # not the UTF-16 order RFC 8785 uses for member names.
+            keys.sort()
+            ordered = [value[index] for _, _, index in keys]
+        else:
+            ordered = list(value)
+        # One dumps() of the whole array: the json fast path has a fixed cost per call.
+        return dumps(ordered, source=source)
+    except ToolsError:
+        _check_domain(value, source)
+        raise
+
+
+def tool_name(tool: Mapping[str, object], *, index: int = 0, source: str = "tools") -> str:
+    """The name of one tool definition, by which the tools layer is sorted (SPEC.md 4.2).
+
+    The first of these members that ``tool`` has gives the name, which must be a
+    non-empty string:
+
+    - ``function``, an object: its ``name`` (OpenAI Chat Completions);
+    - ``name`` (OpenAI Responses functions, Anthropic client and server tools, MCP);
+    - ``type``, for a nameless built-in tool such as ``{"type": "web_search"}``.
+
+    A present member decides even if its value is bad (``"name": null`` is an error, not
+    a fall-through to ``type``).  Raises :class:`ToolsError` naming the tool as ``index``.
+    """
+    return _name(tool, index, source)[0]
+
+
+def _sort_keys(tools: Sequence[object], source: str) -> list[tuple[str, str, int]]:
+    """``(name, text, index)`` of every tool, checking that each has a name and that no two
+    share one, unless both are nameless and differ (SPEC.md 4.2-4.3).
+
+    Several nameless tools may share a ``type`` (one OpenAI ``mcp`` tool per server); only
+    they get a ``text``, their RFC 8785 text, which tells them apart and orders them.  So
+    ``(name, text)`` is unique and the index never decides the order.
+    """
+    keys: list[tuple[str, str, int]] = []
+    first_by_name: dict[str, int] = {}
+    nameless: set[int] = set()
+    shared: set[str] = set()  # names of two or more nameless tools
+    for index, tool in enumerate(tools):
+        if type(tool) is not dict and not isinstance(tool, Mapping):
             raise ToolsError(f"tool {index} is not a JSON object", source=source)
-    return dumps(list(value), source=source) if value else ""
+        name, member = _name(tool, index, source)
+        if member == "type":
+            nameless.add(index)
+        first = first_by_name.setdefault(name, index)
+        if first != index:
+            if first not in nameless or index not in nameless:
+                raise ToolsError(
+                    f"duplicate tool name {_quote(name)} (tools {first} and {index})",
+                    source=source,
+                )
+            shared.add(name)
+        keys.append((name, "", index))
+    if shared:
+        first_by_text: dict[str, int] = {}
+        for position, (name, _, index) in enumerate(keys):
+            if name in shared:
+                text = dumps(tools[index], source=source)
+                same = first_by_text.setdefault(text, index)
+                if same != index:
+                    raise ToolsError(
+                        f"duplicate tool {_quote(name)} (tools {same} and {index} are identical)",
+                        source=source,
+                    )
+                keys[position] = (name, text, index)
+    return keys
+
+
+def _check_domain(tools: Sequence[object], source: str) -> None:
+    """Raise the error of the first tool definition outside RFC 8785's domain, if any,
+    naming it by index (SPEC.md 4.1).  Only on the error path: it serialises each tool."""
+    for index, tool in enumerate(tools):
+        if isinstance(tool, Mapping):
+            try:
+                dumps(tool, source=source)
+            except ToolsError as e:
+                raise ToolsError(f"tool {index}: {e.reason}", source=source) from e
+
+
+def _name(tool: Mapping[str, object], index: int, source: str) -> tuple[str, str]:
+    """The name of ``tool`` and the member it came from (SPEC.md 4.2)."""
+    value: object
+    if "function" in tool:
+        function = tool["function"]
+        if not isinstance(function, Mapping):
+            raise ToolsError(
+                f'tool {index}: "function" must be an object, not {_describe(function)}',
+                source=source,
+            )
+        if "name" not in function:
+            raise ToolsError(f'tool {index} has no name: "function" has no "name"', source=source)
+        member, value = "function.name", function["name"]
+    elif "name" in tool:
+        member, value = "name", tool["name"]
+    elif "type" in tool:
+        member, value = "type", tool["type"]
+    else:
+        raise ToolsError(
+            f'tool {index} has no name: it has no "function", "name" or "type" member',
+            source=source,
+        )
+    if not isinstance(value, str) or not value:
+        raise ToolsError(
+            f'tool {index}: "{member}" must be a non-empty string, not {_describe(value)}',
+            source=source,
+        )
+    return str.__str__(value), member  # a plain str, also for a str subclass
+
+
+def _describe(value: object) -> str:
+    """A JSON value in a message: scalars as their JSON text, containers by kind."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "an array"
+    try:
+        return dumps(value)
+    except ToolsError:  # outside RFC 8785's domain: canonical_tools() reports that instead
+        return type(value).__name__
+
+
+def _quote(name: str) -> str:
+    """A name in a message, as a JSON string, shortened if long."""
+    text = json.dumps(name, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:76] + '..."'

@@ -67,4 +67,46 @@ CASES: list[dict[str, Any]] = [
     {"name": "namespace", "project": "x", "namespace": "tenant-42/gpt-5"},
     {"name": "secret", "project": "x", "secret_hex": "00" * 16 + "ff" * 16},
     {"name": "namespace and secret", "project": "x", "namespace": "n", "secret_hex": "a5" * 32},
+    # SPEC.md 5: volatile values
+    {
+        "name": "labelled date",
+        "project": "Today's date is 2026-11-24. Do not use APIs deprecated before 2024-01-01.",
+    },
+    {
+        "name": "codex environment context",
+        "developer": "The writable roots are /home/alice/work/api.",
+        "project": "# AGENTS.md instructions for /home/alice/work/api\n\n<INSTRUCTIONS>\nRun "
+        "/home/alice/work/api/bin/test.\n</INSTRUCTIONS>\n<environment_context>\n  <cwd>"
+        "/home/alice/work/api</cwd>\n  <shell>zsh</shell>\n"
+        "  <current_date>2026-11-24</current_date>\n"
+        "  <timezone>Europe/Berlin</timezone>\n</environment_context>",
+    },
+    {
+        "name": "windows root",
+        "project": "cwd: C:\\Users\\bob\\api\r\nOpen "
+        "C:\\Users\\bob\\api\\src\\main.rs and C:\\Users\\bob\\api/mixed\\x",
+    },
+    {
+        "name": "claude env block",
+        "project": "<env>\nWorking directory: /srv/app\nPlatform: linux\n"
+        "Today's date: 2026-11-24\n</env>\nSession ID: 5f3a1c2e-8b7d-4e6f-9a0b-1c2d3e4f5a6b",
+    },
+    {
+        "name": "homes and temp dirs",
+        "project": "Edit ~/.codex/config.toml, /Users/bob/x, "
+        "/var/folders/ab/cd/T/tmpq/y and /tmp/tmp.X8sd.\n```sh\ncd /home/alice/w\n```",
+    },
+    {
+        "name": "kept shapes",
+        "project": "Frozen after 16:00. Tenant 5f3a1c2e-8b7d-4e6f-9a0b-1c2d3e4f5a6b."
+        " See /etc/nginx/nginx.conf. Response time: 10:00.",
+    },
+    {"name": "placeholder syntax escaped", "project": "Use {{DATE_1}} and {{!X}}; now: 10:42"},
+    {"name": "caller root", "project": "Build /work/api/x", "roots": {"PROJECT_ROOT": "/work/api"}},
+    {
+        "name": "policy",
+        "project": "<env>\n<shell>zsh</shell>\nToday's date: 2026-11-24\n</env>",
+        "policy": {"hoist_labels": ["shell"], "placeholder_style": "brackets", "tools": "keep"},
+        "tools": [{"name": "b"}, {"name": "a"}],
+    },
 ]

@@ -16,7 +16,7 @@ from tests.conftest import CORPUS, corpus_files
 from tests.vectors.cases import CASES
 
 VECTORS = Path(__file__).with_name("v1.json")
-_LAYER_ARGS = ("base", "developer", "project", "tools", "namespace")
+_LAYER_ARGS = ("base", "developer", "project", "tools", "namespace", "roots")
 
 
 def arguments(case: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +24,8 @@ def arguments(case: dict[str, Any]) -> dict[str, Any]:
     args = {name: case[name] for name in _LAYER_ARGS if name in case}
     if "secret_hex" in case:
         args["secret"] = bytes.fromhex(case["secret_hex"])
+    if "policy" in case:
+        args["policy"] = prefixlib.Policy.model_validate(case["policy"])
     return args
 
 

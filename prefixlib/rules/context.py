@@ -1,0 +1,239 @@
+"""Context: where a date, time, path or id is session state (SPEC.md 5.2).
+
+A shape is hoisted only where its context marks it: right after a label
+("Today's date is", ``cwd:``, ``<current_date>``), inside a context block
+(``<environment_context>``), or, for paths, under a home, a temp dir or a
+root wherever it appears.  One RE2 pattern a region finds every candidate in
+one pass over the layer's UTF-8 bytes; :func:`Patterns.scan` keeps those
+their context allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+import re2
+
+from prefixlib.rules import ids, paths, timestamps
+
+__all__ = ["CONTEXT_TAGS", "Candidate", "Patterns"]
+
+#: Tags of the context blocks agent CLIs emit (SPEC.md 5.2.2).
+CONTEXT_TAGS: Final[tuple[str, ...]] = (
+    "environment_context",
+    "session_context",
+    "environment",
+    "env",
+)
+#: Where a field starts: a line start, then indentation, a list or quote marker, emphasis.
+_FIELD_START: Final = r"(?m:^)[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
+#: Between a label and its value: a colon or equals sign, or "is" / "was".
+_SEPARATOR: Final = (
+    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was)[ \t]+)[`'\"*]*[ \t]*"
+)
+#: The Codex project-instructions header declares its directory a root.
+_AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
+_WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A value to hoist: ``text[start:end]`` of ``kind``, found in the way ``role`` says.
+
+    Roles: ``label`` (after a label), ``bare`` (inside a context block),
+    ``home`` / ``temp`` (a path root by its shape), ``root`` (an occurrence of a
+    given or declared root), ``extra`` (a policy label's whole value),
+    ``escape`` (placeholder syntax in the input).
+    """
+
+    role: str
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _LabelClass:
+    anywhere: tuple[str, ...]
+    field: tuple[str, ...]
+    shapes: tuple[tuple[str, str], ...]
+
+
+def _words(label: str) -> str:
+    """A label's words may be joined by a space, ``_``, ``-`` or nothing (``sessionId``)."""
+    return label.replace(" ", "[ _-]?")
+
+
+class _Pattern:
+    """One compiled alternation whose capturing groups each name a (role, kind)."""
+
+    def __init__(self) -> None:
+        self._alternatives: list[str] = []
+        self.roles: list[tuple[str, str]] = [("", "")]
+        self.regex: re2._Regexp[bytes] | None = None
+
+    def group(self, pattern: str, role: str, kind: str = "") -> str:
+        self.roles.append((role, kind))
+        return f"({pattern})"
+
+    def add(self, pattern: str) -> None:
+        if pattern:
+            self._alternatives.append(pattern)
+
+    def compile(self) -> _Pattern:
+        self.regex = re2.compile("|".join(self._alternatives).encode())
+        return self
+
+    def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
+        """The next candidate in ``text[pos:end]`` and where its match ends."""
+        assert self.regex is not None
+        match = self.regex.search(text, pos, end)
+        if match is None:
+            return None
+        index = match.lastindex or 0
+        role, kind = self.roles[index]
+        start, stop = match.span(index)
+        return Candidate(role, kind, start, stop), match.end()
+
+
+class Patterns:
+    """The scan patterns of one policy, per region: prose, context block, code (SPEC.md 5.2)."""
+
+    def __init__(
+        self,
+        *,
+        escape: str,
+        context_tags: Iterable[str] = (),
+        extra_labels: Iterable[tuple[str, str]] = (),
+        hoist_timestamps: bool = True,
+        hoist_ids: bool = True,
+        hoist_paths: bool = True,
+    ) -> None:
+        self._tags = "|".join(re2.escape(tag) for tag in (*CONTEXT_TAGS, *context_tags))
+        self._extra = tuple(extra_labels)
+        self._paths = hoist_paths
+        classes = []
+        if hoist_timestamps:
+            classes.append(
+                _LabelClass(timestamps.LABELS, timestamps.FIELD_LABELS, timestamps.LABELLED)
+            )
+            classes.append(
+                _LabelClass(
+                    timestamps.TIMEZONE_LABELS,
+                    timestamps.TIMEZONE_FIELD_LABELS,
+                    (("TIMEZONE", timestamps.TIMEZONE),),
+                )
+            )
+        if hoist_ids:
+            classes.append(_LabelClass(ids.LABELS, ids.FIELD_LABELS, ids.LABELLED))
+        if hoist_paths:
+            value = paths.PATH_VALUE
+            classes.append(
+                _LabelClass(paths.ROOT_LABELS, paths.ROOT_FIELD_LABELS, (("ROOT", value),))
+            )
+            classes.append(_LabelClass(paths.TEMP_LABELS, (), (("TMP", value),)))
+            classes.append(_LabelClass((), paths.HOME_FIELD_LABELS, (("HOME", value),)))
+        self._classes = tuple(classes)
+        bare: list[tuple[str, str]] = []
+        if hoist_timestamps:
+            bare += timestamps.BARE
+        if hoist_ids:
+            bare += ids.BARE
+        self._bare = tuple(bare)
+
+        self.prose = _Pattern()
+        opening = rf"(?m:^)[ \t]*<(?:{self._tags})(?:[ \t][^>\n]*)?>"
+        self.prose.add(self.prose.group(opening, "open"))
+        if hoist_paths:
+            self.prose.add(_AGENTS_HEADER + self.prose.group(paths.PATH_VALUE, "label", "ROOT"))
+        self._common(self.prose, escape)
+        self.prose.compile()
+
+        self._close = re2.compile(rf"</(?:{self._tags})>".encode())
+        self.context = _Pattern()
+        self._common(self.context, escape)
+        for kind, pattern in self._bare:
+            self.context.add(self.context.group(pattern, "bare", kind))
+        if hoist_paths:
+            self.context.add(self.context.group(paths.PATH_VALUE, "bare", "PATH"))
+        self.context.compile()
+
+        self.code = _Pattern()
+        self._roots(self.code)
+        self.code.add(self.code.group(escape, "escape"))
+        self.code.compile()
+
+    def _common(self, p: _Pattern, escape: str) -> None:
+        """Labelled values, path roots and escapes: alike in prose and in context blocks."""
+        for cls in self._classes:
+            every = "|".join(_words(label) for label in (*cls.anywhere, *cls.field))
+            leads = [rf"<(?i:{every})>[ \t]*"]
+            if cls.anywhere:
+                anywhere = "|".join(_words(label) for label in cls.anywhere)
+                leads.append(rf"\b(?i:{anywhere})\b{_SEPARATOR}")
+            if cls.field:
+                field = "|".join(_words(label) for label in cls.field)
+                leads.append(rf"{_FIELD_START}(?i:{field})\b{_SEPARATOR}")
+            shapes = "|".join(p.group(pattern, "label", kind) for kind, pattern in cls.shapes)
+            p.add(f"(?:{'|'.join(leads)})(?:{shapes})")
+        for label, kind in self._extra:
+            word = "[ _-]?".join(re2.escape(part) for part in label.split())
+            lead = rf"(?:<(?i:{word})>[ \t]*|{_FIELD_START}(?i:{word})\b{_SEPARATOR})"
+            p.add(lead + p.group(r"[^<\n]*[^<\s]", "extra", kind))
+        self._roots(p)
+        p.add(p.group(escape, "escape"))
+
+    def _roots(self, p: _Pattern) -> None:
+        if self._paths:
+            # temp dirs first: on Windows and macOS they lie under the home, and the longer wins
+            p.add(p.group(paths.TEMP, "temp", "TMP"))
+            p.add(p.group(paths.HOME, "home", "HOME"))
+
+    def scan(self, text: bytes, start: int, end: int, *, code: bool) -> Iterator[Candidate]:
+        """The candidates of ``text[start:end]`` that their context allows, in order."""
+        if code:
+            yield from self._accepted(self.code, text, start, end)
+            return
+        pos = start
+        while pos < end:
+            found = self.prose.search(text, pos, end)
+            if found is None:
+                return
+            candidate, pos = found
+            if candidate.role != "open":
+                if _allowed(text, candidate):
+                    yield candidate
+                continue
+            close = self._close.search(text, pos, end)
+            if close is not None:  # an unclosed tag is a mention, not a block
+                yield from self._accepted(self.context, text, pos, close.start())
+                pos = close.end()
+
+    def _accepted(self, p: _Pattern, text: bytes, pos: int, end: int) -> Iterator[Candidate]:
+        while pos < end:
+            found = p.search(text, pos, end)
+            if found is None:
+                return
+            candidate, pos = found
+            if _allowed(text, candidate):
+                yield candidate
+
+
+def _allowed(text: bytes, c: Candidate) -> bool:
+    """The checks a pattern cannot make: what stands around a value (SPEC.md 5.2.3)."""
+    if c.role in ("home", "temp"):
+        return paths.is_path_start(text, c.start) and (c.kind != "HOME" or _home_end(text, c))
+    if c.role in ("escape", "extra"):
+        return True
+    if c.kind in ("ROOT", "TMP", "HOME", "PATH"):
+        return paths.is_path_start(text, c.start)
+    if c.end < len(text) and text[c.end] in _WORD_BYTE:
+        return False  # a shape cut short: "2026-11-24x" is no date
+    return c.kind != "ID" or c.role == "bare" or ids.is_token(text[c.start : c.end])
+
+
+def _home_end(text: bytes, c: Candidate) -> bool:
+    """``/root`` and ``/home/user`` end a segment; ``~/`` is followed by its path."""
+    return text[c.end - 1 : c.end] == b"/" or paths.is_root_end(text, c.end)

@@ -1,0 +1,118 @@
+"""Paths: homes, temp dirs and roots, and the rest of a path after them (SPEC.md 5.4).
+
+A path under a home, a temp dir or a root is user- or session-specific
+wherever it appears, code fences included: its root is hoisted and the rest
+of the path stays (``{{ROOT_1}}/src/ledger``).  Other paths
+(``/etc/nginx/nginx.conf``) are content.  Patterns are RE2 syntax over UTF-8.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import re2
+
+__all__ = [
+    "HOME",
+    "HOME_FIELD_LABELS",
+    "PATH_VALUE",
+    "ROOT_FIELD_LABELS",
+    "ROOT_LABELS",
+    "SEGMENT",
+    "TEMP",
+    "TEMP_LABELS",
+    "continuation_end",
+    "is_path_start",
+    "is_root_end",
+    "root_value",
+    "separator_style",
+]
+
+#: One path segment: ASCII name characters or any non-ASCII character.
+SEGMENT: Final = r"(?:[A-Za-z0-9._@%+=~-]|[^\x00-\x7f])+"
+_SEP = r"(?:\\\\|\\|/)"
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+_WIN_HOME = rf"[A-Za-z]:{_SEP}(?i:users){_SEP}{_NAME}"
+
+#: A temp dir with the session's own directory in it (SPEC.md 5.4.2).  Before HOME:
+#: Windows and macOS temp dirs lie under the home, and the longer root wins.
+TEMP: Final = (
+    rf"(?:/private)?/var/folders/{SEGMENT}/{SEGMENT}/T(?:/{SEGMENT})?"
+    rf"|{_WIN_HOME}{_SEP}AppData{_SEP}Local{_SEP}Temp(?:{_SEP}{SEGMENT})?"
+    rf"|(?:/private|/var)?/tmp/{SEGMENT}"
+)
+#: A home directory (SPEC.md 5.4.1); ``~`` only where a path follows it.
+HOME: Final = rf"/home/{_NAME}|/Users/{_NAME}|/root|{_WIN_HOME}|~/"
+
+#: A path as a labelled value: absolute POSIX, Windows drive, or under ``~``.
+PATH_VALUE: Final = (
+    rf"/{SEGMENT}(?:/{SEGMENT})*/?|[A-Za-z]:{_SEP}(?:{SEGMENT}(?:{_SEP}{SEGMENT})*{_SEP}?)?"
+    rf"|~(?:/{SEGMENT})+/?"
+)
+
+#: Labels whose path value is declared a root: the session's project or working directory.
+ROOT_LABELS: Final[tuple[str, ...]] = (
+    r"(?:current )?(?:working|work) ?dir(?:ectory)?",
+    r"cwd",
+    r"workdir",
+    r"current (?:directory|folder)",
+    r"(?:project|repo|repository|git|workspace) ?(?:root|dir|directory|folder)",
+)
+#: Root labels that count only where they start a field (``Workspace: ...``).
+ROOT_FIELD_LABELS: Final[tuple[str, ...]] = (r"workspace", r"root")
+#: Labels whose path value is a temp dir.
+TEMP_LABELS: Final[tuple[str, ...]] = (
+    r"(?:project )?(?:tmp|temp|temporary|scratch) ?dir(?:ectory)?",
+    r"tmpdir",
+)
+#: Labels whose path value is a home directory (only where they start a field).
+HOME_FIELD_LABELS: Final[tuple[str, ...]] = (r"home(?: dir(?:ectory)?)?",)
+
+_CONTINUATION = re2.compile(rf"(?:{_SEP}{SEGMENT})*{_SEP}?".encode())
+_SEGMENT_BYTE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@%+=~-")
+
+
+def _is_segment_byte(byte: int) -> bool:
+    return byte in _SEGMENT_BYTE or byte >= 0x80
+
+
+def is_path_start(text: bytes, start: int) -> bool:
+    """A home, temp dir or root starts a path: no name character, ``/`` or ``<`` before it.
+
+    ``/mnt/home/alice`` is no home, ``https://host/tmp/x`` no temp dir, ``</cwd>`` no path.
+    """
+    return start == 0 or not (_is_segment_byte(text[start - 1]) or text[start - 1] in b"/<")
+
+
+def is_root_end(text: bytes, end: int) -> bool:
+    """A root ends a path segment: a separator, a non-name character, or a full stop ending it."""
+    if end == len(text) or not _is_segment_byte(text[end]):
+        return True
+    if text[end] == 0x2E:  # "." closing a sentence
+        return end + 1 == len(text) or not _is_segment_byte(text[end + 1])
+    return False
+
+
+def continuation_end(text: bytes, end: int) -> int:
+    """Where the rest of a path that starts at ``end`` stops (SPEC.md 5.4.4)."""
+    match = _CONTINUATION.match(text, end)
+    return end if match is None else match.end()
+
+
+def separator_style(root: bytes) -> bytes:
+    """``b"\\\\"`` for a Windows root written with single backslashes, else ``b"/"``."""
+    if len(root) > 3 and root[1:2] == b":" and root[2:3] == b"\\" and root[3:4] != b"\\":
+        return b"\\"
+    return b"/"
+
+
+def root_value(path: bytes) -> bytes | None:
+    """A labelled path as a root: without a sentence's full stop or a trailing separator.
+
+    A bare ``/``, ``~`` or drive is no root: it would swallow every path.
+    """
+    path = path.rstrip(b".")
+    stripped = path.rstrip(b"/\\")
+    if len(stripped) > 1 and not (len(stripped) == 2 and stripped[1:2] == b":"):
+        return stripped
+    return None

@@ -1,0 +1,185 @@
+"""Placeholders and bindings: hoisting values out of the stable prefix (SPEC.md 5.6-5.8).
+
+Each hoisted value becomes a placeholder named by its kind and the order in
+which values of that kind first appear (``{{DATE_1}}``), so sessions of the
+same structure get the same placeholders whatever their values.  Input that
+already holds placeholder syntax gets one more ``!`` (``{{!DATE_1}}``), so
+canonicalisation stays injective and :func:`restore` inverts it exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from prefixlib.errors import PrefixlibError
+from prefixlib.model import Binding
+from prefixlib.rules import paths
+from prefixlib.rules.context import Candidate
+
+__all__ = ["NAME", "STYLES", "Hoister", "escape_pattern", "find_roots", "restore"]
+
+Style = Literal["braces", "brackets", "angles"]
+#: Placeholder delimiters by style (SPEC.md 5.6).
+STYLES: Final[dict[str, tuple[str, str]]] = {
+    "braces": ("{{", "}}"),
+    "brackets": ("[[", "]]"),
+    "angles": ("<<", ">>"),
+}
+#: What a placeholder name looks like: upper-case ASCII, digits and ``_``.
+NAME: Final = r"[A-Z][A-Z0-9_]*"
+#: Kinds whose occurrences are path roots: the rest of the path follows them.
+PATH_ROOTS: Final = frozenset({"ROOT", "HOME", "TMP"})
+
+
+def escape_pattern(style: Style) -> str:
+    """Placeholder syntax as it may already stand in the input (SPEC.md 5.7)."""
+    open_, close = (re.escape(part) for part in STYLES[style])
+    return rf"{open_}!*{NAME}{close}"
+
+
+def find_roots(text: bytes, roots: Iterable[tuple[bytes, str]]) -> list[Candidate]:
+    """Every occurrence of each root that starts a path and ends a segment (SPEC.md 5.4.3)."""
+    found = []
+    for value, kind in roots:
+        start = text.find(value)
+        while start != -1:
+            end = start + len(value)
+            if paths.is_path_start(text, start) and paths.is_root_end(text, end):
+                found.append(Candidate("root", kind, start, end))
+            start = text.find(value, start + 1)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A value resolved for hoisting: ``text[start:end]``, its path continuation to ``rest``."""
+
+    start: int
+    end: int
+    kind: str
+    rest: int
+
+
+class Hoister:
+    """Names placeholders across the layers of one prefix and rewrites each layer.
+
+    ``fixed`` maps a root to the exact placeholder name it always gets (the
+    caller's roots); other values are numbered by kind in order of first appearance.
+    """
+
+    def __init__(self, *, style: Style, slash_windows: bool, fixed: Mapping[bytes, str]) -> None:
+        self._open, self._close = (part.encode() for part in STYLES[style])
+        self._slash_windows = slash_windows
+        self._fixed = fixed
+        self._names: dict[tuple[str, bytes], bytes] = {}
+        self._counts: dict[str, int] = {}
+        self.bindings: list[Binding] = []
+
+    def _placeholder(self, kind: str, value: bytes) -> bytes:
+        placeholder = self._names.get((kind, value))
+        if placeholder is None:
+            name = self._fixed.get(value) if kind == "ROOT" else None
+            if name is None:
+                self._counts[kind] = number = self._counts.get(kind, 0) + 1
+                name = f"{kind}_{number}"
+            placeholder = self._open + name.encode() + self._close
+            self._names[(kind, value)] = placeholder
+            self.bindings.append(Binding(placeholder.decode(), value.decode(), kind))
+        return placeholder
+
+    def rewrite(self, text: bytes, candidates: Iterable[Candidate]) -> bytes:
+        """``text`` with every kept candidate hoisted or escaped, in one pass (SPEC.md 5.6)."""
+        out: list[bytes] = []
+        pos = 0
+        for place in self._resolve(text, candidates):
+            out.append(text[pos : place.start])
+            if place.kind == "":  # an escape: one more "!" after the opening delimiter
+                cut = place.start + len(self._open)
+                out += [text[place.start : cut], b"!", text[cut : place.end]]
+            else:
+                out.append(self._placeholder(place.kind, text[place.start : place.end]))
+                rest = text[place.end : place.rest]
+                if self._slash_windows and self._windows(text[place.start : place.end]):
+                    rest = rest.replace(b"\\", b"/")
+                out.append(rest)
+            pos = place.rest
+        out.append(text[pos:])
+        return b"".join(out)
+
+    @staticmethod
+    def _windows(root: bytes) -> bool:
+        return paths.separator_style(root) == b"\\"
+
+    def _resolve(self, text: bytes, candidates: Iterable[Candidate]) -> list[_Place]:
+        """Non-overlapping places, earliest first and longest first (SPEC.md 5.6)."""
+        places = []
+        last = 0
+        for c in sorted(candidates, key=lambda c: (c.start, -c.end)):
+            if c.start < last:
+                continue
+            place = self._place(text, c)
+            if place is not None:
+                places.append(place)
+                last = place.rest
+        return places
+
+    def _place(self, text: bytes, c: Candidate) -> _Place | None:
+        start, end, kind = c.start, c.end, c.kind
+        if c.role == "escape":
+            return _Place(start, end, "", end)
+        if c.role == "home" and text[end - 1 : end] == b"/":
+            end -= 1  # "~/": the home is "~", the path follows
+        elif c.role == "temp":
+            end = start + len(text[start:end].rstrip(b"."))  # a sentence's full stop
+        if kind not in PATH_ROOTS:
+            return _Place(start, end, kind, end)
+        if c.role in ("label", "root") and kind in PATH_ROOTS:
+            value = paths.root_value(text[start:end])
+            if value is None:
+                return None
+            end = start + len(value)
+        rest = paths.continuation_end(text, end)
+        if self._slash_windows and self._windows(text[start:end]):
+            tail = text[end:rest]
+            if b"/" in tail or b"\\\\" in tail:
+                return None  # mixed separators: kept as written, so restore() stays exact
+        return _Place(start, end, kind, rest)
+
+
+def restore(text: str, bindings: Iterable[Binding], *, style: Style, slash_windows: bool) -> str:
+    """Substitute the bindings back and undo escapes: the inverse of hoisting (SPEC.md 5.8)."""
+    open_, close = (re.escape(part) for part in STYLES[style])
+    values = {b.placeholder: b.value for b in bindings}
+    windows = {
+        b.placeholder
+        for b in bindings
+        if b.kind in PATH_ROOTS and paths.separator_style(b.value.encode()) == b"\\"
+    }
+    pattern = re.compile(rf"{open_}(!*)({NAME}){close}")
+    continuation = re.compile(rf"(?:/{paths.SEGMENT})*/?")
+
+    def substitute(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[0].replace("!", "", 1)
+        value = values.get(match[0])
+        if value is None:
+            raise PrefixlibError(f"no binding for placeholder {match[0]}")
+        return value
+
+    out = []
+    pos = 0
+    for match in pattern.finditer(text):
+        out.append(text[pos : match.start()])
+        value = substitute(match)
+        out.append(value)
+        pos = match.end()
+        if slash_windows and match[0] in windows:
+            rest = continuation.match(text, pos)
+            if rest is not None:
+                out.append(rest[0].replace("/", "\\"))
+                pos = rest.end()
+    out.append(text[pos:])
+    return "".join(out)

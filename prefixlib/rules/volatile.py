@@ -1,0 +1,148 @@
+"""Volatile values: scan every text layer, gather roots, hoist into bindings (SPEC.md 5).
+
+Runs after the text and ordering rules.  Two passes: the first scans each
+layer and collects the roots the text declares (a cwd, a workspace, the Codex
+AGENTS.md header); the second finds every occurrence of every root, given or
+declared, in every layer, and rewrites the layers in order with one
+:class:`~prefixlib.rules.placeholders.Hoister`, so placeholders are numbered
+across the whole prefix.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import regex
+
+from prefixlib.errors import PolicyError, PrefixlibError
+from prefixlib.model import Binding, LayerName
+from prefixlib.policy import Policy, UserPattern
+from prefixlib.rules import paths
+from prefixlib.rules.context import Candidate, Patterns
+from prefixlib.rules.placeholders import (
+    NAME,
+    PATH_ROOTS,
+    Hoister,
+    escape_pattern,
+    find_roots,
+)
+from prefixlib.rules.text import split_fences
+
+__all__ = ["hoist", "patterns_for"]
+
+#: How long one user pattern may run over one layer (the ``regex`` package's timeout).
+USER_PATTERN_TIMEOUT = 2.0
+
+
+@functools.lru_cache(maxsize=16)
+def patterns_for(policy: Policy) -> Patterns:
+    """The compiled scan patterns of a policy (SPEC.md 5.2)."""
+    return Patterns(
+        escape=escape_pattern(policy.placeholder_style),
+        context_tags=policy.context_tags,
+        extra_labels=tuple((label, _kind(label)) for label in policy.hoist_labels),
+        hoist_timestamps=policy.timestamps == "hoist",
+        hoist_ids=policy.ids == "hoist",
+        hoist_paths=policy.paths == "hoist",
+    )
+
+
+def _kind(label: str) -> str:
+    """The placeholder kind of a policy label: ``shell`` -> ``SHELL`` (SPEC.md 7.2)."""
+    kind = regex.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_")
+    return kind if regex.fullmatch(NAME, kind) else f"X_{kind}"
+
+
+@dataclass(slots=True)
+class _Layer:
+    text: bytes
+    candidates: list[Candidate]
+
+
+def _regions(text: str) -> Iterator[tuple[int, int, bool]]:
+    """Byte ranges of the layer's prose and code segments (SPEC.md 3.4)."""
+    pos = 0
+    for segment in split_fences(text):
+        size = len(segment.text) if segment.text.isascii() else len(segment.text.encode())
+        yield pos, pos + size, segment.is_code
+        pos += size
+
+
+def _scan(text: str, data: bytes, patterns: Patterns, policy: Policy) -> list[Candidate]:
+    """Pass 1 over one layer: every candidate its context allows (SPEC.md 5.2)."""
+    candidates: list[Candidate] = []
+    for start, end, code in _regions(text):
+        candidates.extend(patterns.scan(data, start, end, code=code))
+    for user in policy.patterns:
+        candidates.extend(_user_candidates(user, text))
+    return candidates
+
+
+def _user_candidates(user: UserPattern, text: str) -> list[Candidate]:
+    """A policy's own pattern, in prose or anywhere as its ``context`` says (SPEC.md 7.2)."""
+    compiled = regex.compile(user.pattern)
+    prose_only = user.context == "prose"
+    code = [(s, e) for s, e, is_code in _regions(text) if is_code] if prose_only else []
+    group = "value" if "value" in compiled.groupindex else 0
+    try:
+        matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
+    except TimeoutError as e:
+        raise PolicyError(f"pattern {user.name} ran past {USER_PATTERN_TIMEOUT} s") from e
+    found = []
+    for match in matches:
+        start = len(text[: match.start(group)].encode())
+        end = start + len(match.group(group).encode())
+        if start < end and not any(s <= start < e for s, e in code):
+            found.append(Candidate("label", user.name, start, end))
+    return found
+
+
+def _declared_roots(layer: _Layer) -> Iterator[tuple[bytes, str]]:
+    """The roots a layer declares: labelled working dirs, temp dirs, homes (SPEC.md 5.4.3)."""
+    for c in layer.candidates:
+        if c.role == "label" and c.kind in PATH_ROOTS:
+            value = paths.root_value(layer.text[c.start : c.end])
+            if value is not None:
+                yield value, c.kind
+
+
+def hoist(
+    layers: Mapping[LayerName, str], *, policy: Policy, roots: Mapping[str, str] | None
+) -> tuple[dict[LayerName, bytes], list[Binding]]:
+    """Hoist the volatile values of the text layers; return their bytes and the bindings."""
+    patterns = patterns_for(policy)
+    scanned: dict[LayerName, _Layer] = {}
+    for name, text in layers.items():
+        data = text.encode("utf-8")
+        scanned[name] = _Layer(data, _scan(text, data, patterns, policy))
+    fixed = _given_roots(roots)
+    every_root = dict.fromkeys((value, "ROOT") for value in fixed)
+    for layer in scanned.values():
+        every_root.update(dict.fromkeys(_declared_roots(layer)))
+    hoister = Hoister(
+        style=policy.placeholder_style,
+        slash_windows=policy.windows_separators == "slash",
+        fixed=fixed,
+    )
+    out: dict[LayerName, bytes] = {}
+    for name, layer in scanned.items():
+        occurrences = find_roots(layer.text, every_root) if every_root else []
+        out[name] = hoister.rewrite(layer.text, [*layer.candidates, *occurrences])
+    return out, hoister.bindings
+
+
+def _given_roots(roots: Mapping[str, str] | None) -> dict[bytes, str]:
+    """The caller's roots as ``value -> placeholder name`` (SPEC.md 5.4.3)."""
+    fixed: dict[bytes, str] = {}
+    for name, path in (roots or {}).items():
+        if not isinstance(name, str) or not regex.fullmatch(NAME, name):
+            raise PrefixlibError(f"root name {name!r} must match {NAME}")
+        if not isinstance(path, str):
+            raise TypeError(f"root {name} must be a str path, not {type(path).__name__}")
+        value = paths.root_value(path.encode("utf-8"))
+        if value is None:
+            raise PrefixlibError(f"root {name}={path!r} is not a directory path")
+        fixed[value] = name
+    return fixed
