@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,6 +20,7 @@ from prefixlib.errors import InputError, PrefixlibError
 from prefixlib.key import SECRET_SIZE, SPEC_VERSION
 from prefixlib.model import CanonicalPrefix
 from prefixlib.pipeline import canonicalize
+from prefixlib.policy import Policy
 
 __all__ = ["main"]
 
@@ -67,6 +70,45 @@ def _parse_roots(values: Sequence[str]) -> dict[str, str]:
     return roots
 
 
+def _load_policy(path: Path) -> Policy:
+    """The policy in ``.prefixlib.toml``, or in ``[tool.prefixlib]`` of a pyproject.toml."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        place = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        where = f"{path}:{place[1]}:{place[2]}" if place else str(path)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)).lower()
+        _fail(f"{where}: invalid TOML: {reason}")
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(f"{path}: cannot read: {e}".lower())
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("prefixlib", {})
+    return Policy.from_mapping(data, source=str(path))
+
+
+def _find_config(start: Path) -> Path | None:
+    """The nearest ``.prefixlib.toml``, or pyproject.toml with ``[tool.prefixlib]``, upwards."""
+    for folder in (start, *start.parents):
+        candidate = folder / ".prefixlib.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and re.search(
+            r"^\[tool\.prefixlib[.\]]",
+            pyproject.read_text(encoding="utf-8", errors="replace"),
+            re.M,
+        ):
+            return pyproject
+    return None
+
+
+def _policy(args: argparse.Namespace) -> Policy | None:
+    if args.no_config:
+        return None
+    path = Path(args.config) if args.config else _find_config(Path.cwd())
+    return None if path is None else _load_policy(path)
+
+
 def _read_secret(path: str) -> bytes:
     """A secret file holds 32 raw bytes, or 64 hex digits and an optional newline."""
     data = _read(path)
@@ -100,7 +142,7 @@ def _print_json(value: object) -> None:
 
 def _hash(args: argparse.Namespace) -> int:
     """``prefixlib hash``: print cache keys (SPEC.md 6)."""
-    options: dict[str, Any] = {"namespace": args.namespace}
+    options: dict[str, Any] = {"namespace": args.namespace, "policy": _policy(args)}
     if args.root:
         options["roots"] = _parse_roots(args.root)
     if args.secret_file:
@@ -174,6 +216,13 @@ def _parser() -> argparse.ArgumentParser:
         "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
     )
     hash_.add_argument("--secret-file", metavar="F", help="32 raw bytes or 64 hex digits")
+    hash_.add_argument(
+        "--config",
+        metavar="F",
+        help="the policy: a .prefixlib.toml, or a pyproject.toml with [tool.prefixlib] "
+        "(default: the nearest one from the current directory up)",
+    )
+    hash_.add_argument("--no-config", action="store_true", help="use the default policy")
     hash_.set_defaults(run=_hash)
     return parser
 

@@ -145,3 +145,57 @@ def test_bundled_example() -> None:
         tools=(EXAMPLE / "tools.json").read_bytes(),
     )
     assert result.stdout.decode() == expected + "\n"
+
+
+def test_policy_from_the_nearest_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.prefixlib]\nids = "keep"\n')
+    (tmp_path / "sub").mkdir()
+    prompt = tmp_path / "sub" / "a.md"
+    prompt.write_text("Session ID: 5f3a1c2e-8b7d-4e6f-9a0b-1c2d3e4f5a6b\n")
+    monkeypatch.chdir(tmp_path / "sub")
+    assert main(["hash", "--json", str(prompt)]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert entry["bindings"] == {}
+    assert entry["key"] == prefixlib.cache_key(
+        project=prompt.read_text(), policy=prefixlib.Policy(ids="keep")
+    )
+    assert main(["hash", "--no-config", "--json", str(prompt)]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert list(entry["bindings"]) == ["{{ID_1}}"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            ".prefixlib.toml",
+            'ids = "maybe"\n',
+            ".prefixlib.toml: ids: input should be 'hoist' or 'keep'",
+        ),
+        (".prefixlib.toml", "ids = [\n", ".prefixlib.toml: invalid TOML: "),
+        (".prefixlib.toml", "x = = 1\n", ".prefixlib.toml:1:5: invalid TOML: "),
+        ("pyproject.toml", "[tool.prefixlib]\nbogus = 1\n", "pyproject.toml: bogus: extra inputs"),
+    ],
+)
+def test_bad_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str, message: str
+) -> None:
+    config = tmp_path / name
+    config.write_text(content)
+    (tmp_path / "a.md").write_text("x\n")
+    assert main(["hash", "--config", str(config), str(tmp_path / "a.md")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / message.split(':')[0]}")
+    assert message.split(":", 1)[1] in err
+    assert err.count("\n") == 1
+
+
+def test_root_option(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prompt = files / "root.md"
+    prompt.write_text("Build /srv/acme/api/x\n")
+    assert main(["hash", "--no-config", "--json", "--root", "API=/srv/acme/api", str(prompt)]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert entry["layers"]["project"] == "Build {{API}}/x\n"
+    assert entry["bindings"] == {"{{API}}": "/srv/acme/api"}
