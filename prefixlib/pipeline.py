@@ -16,6 +16,7 @@ from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.tools import Tools, canonical_tools
 from prefixlib.rules.volatile import hoist
@@ -116,6 +117,13 @@ def _shared_prefix(a: str, b: str) -> int:
     return i
 
 
+def _ordered(text: str, policy: Policy) -> str:
+    """Sort declared-unordered lists unless the policy keeps them (SPEC.md 3.9)."""
+    if policy.unordered == "keep":
+        return text
+    return sort_unordered(text, markers=policy.unordered_markers)
+
+
 def explain_text(layer: LayerName, text: str) -> list[Change]:
     """The changes each rule makes to one text layer, in rule order (SPEC.md 3)."""
     return [
@@ -211,7 +219,7 @@ def _canonicalize(
         "developer": _text_argument(developer, "developer"),
         "project": _text_argument(project, "project"),
     }
-    texts = {name: canonical_text(text) for name, text in raw.items()}
+    texts = {name: _ordered(canonical_text(text), policy) for name, text in raw.items()}
     hoisted, bindings = hoist(texts, policy=policy, roots=roots)
     layers: dict[LayerName, str] = {name: data.decode("utf-8") for name, data in hoisted.items()}
     layers["tools"] = canonical_tools(tools, sort=policy.tools == "sort")
@@ -223,14 +231,13 @@ def _canonicalize(
     style, slash = policy.placeholder_style, policy.windows_separators == "slash"
 
     def explain() -> tuple[Change, ...]:
-        return tuple(
-            change
-            for name in raw
-            for change in [
-                *explain_text(name, raw[name]),
-                *_diff("volatile", name, texts[name], layers[name]),
-            ]
-        )
+        changes: list[Change] = []
+        for name, text in raw.items():
+            changes += explain_text(name, text)
+            normal = canonical_text(text)
+            changes += _diff("unordered", name, normal, texts[name])
+            changes += _diff("volatile", name, texts[name], layers[name])
+        return tuple(change for change in changes if change.before != change.after)
 
     def restored() -> dict[LayerName, str]:
         return {

@@ -111,3 +111,33 @@ def test_result_is_read_only() -> None:
         cp.layers["project"] = "y"  # type: ignore[index]
     with pytest.raises(AttributeError):
         cp.key = "other"  # type: ignore[misc]
+
+
+def test_declared_unordered_lists_are_sets() -> None:
+    one = "Env vars (unordered):\n- PAGER=cat\n- GIT_EDITOR=true\n  (for rebases)\n"
+    two = "Env vars (unordered):\n- GIT_EDITOR=true\n  (for rebases)\n- PAGER=cat\n"
+    assert prefixlib.cache_key(developer=one) == prefixlib.cache_key(developer=two)
+    assert prefixlib.canonicalize(developer=one).layers["developer"] == two  # G before P
+    assert prefixlib.cache_key(developer=one) != prefixlib.cache_key(
+        developer=one.replace("cat", "less")
+    )
+    keep = prefixlib.Policy(unordered="keep")
+    assert prefixlib.cache_key(developer=one, policy=keep) != prefixlib.cache_key(
+        developer=two, policy=keep
+    )
+    steps = "Steps:\n1. build\n2. test\n"
+    assert (
+        prefixlib.canonicalize(project=steps.replace("Steps", "Steps (unordered)"))
+        .layers["project"]
+        .endswith("1. build\n2. test\n")
+    )
+    marked = "<!-- prefixlib: unordered -->\n- b\n- a\n"
+    assert prefixlib.canonicalize(project=marked).layers["project"].endswith("- a\n- b\n")
+    extra = prefixlib.Policy(unordered_markers=("any sequence",))
+    assert (
+        prefixlib.canonicalize(project="In any sequence:\n- b\n- a\n", policy=extra)
+        .layers["project"]
+        .endswith("- a\n- b\n")
+    )
+    assert {c.rule for c in prefixlib.canonicalize(developer=one).changes} == {"unordered"}
+    assert prefixlib.canonicalize(developer=two).changes == ()

@@ -112,6 +112,41 @@ def _closer(char: str, length: int) -> re.Pattern[str]:
     return pattern
 
 
+class _Lines:
+    """Finds fence lines fast: such a line holds three fence characters in a row.
+
+    ``str.find`` skips to the next run and the pattern checks only its line.
+    The next position of each run is cached, so a layer is scanned once per run.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._next: dict[str, int] = {}
+
+    def _hit(self, run: str, pos: int) -> int:
+        hit = self._next.get(run, -2)
+        if hit == -2 or (hit != -1 and hit < pos):
+            hit = self._next[run] = self.text.find(run, pos)
+        return hit
+
+    def find(
+        self, pattern: re.Pattern[str], runs: tuple[str, ...], pos: int
+    ) -> re.Match[str] | None:
+        """The first line at or after ``pos`` (a line start) that ``pattern`` matches."""
+        text = self.text
+        while True:
+            hits = [hit for hit in (self._hit(run, pos) for run in runs) if hit != -1]
+            if not hits:
+                return None
+            hit = min(hits)
+            match = pattern.match(text, text.rfind("\n", pos, hit) + 1 or pos)
+            if match is not None:
+                return match
+            pos = text.find("\n", hit) + 1
+            if pos == 0:
+                return None
+
+
 def split_fences(text: str) -> list[Segment]:
     """Split a layer into prose and fenced-code segments of whole lines (SPEC.md 3.4).
 
@@ -119,15 +154,25 @@ def split_fences(text: str) -> list[Segment]:
     between them are code.  A fence left open runs to the end of the layer.
     Joining the segments gives ``text`` back.
     """
+    if "```" not in text and "~~~" not in text and (text.isascii() or not _has_invisible(text)):
+        return [Segment(text, is_code=False)]
+    # Invisible characters may split a fence run: then search line by line with the pattern.
+    tolerant = not text.isascii() and _has_invisible(text)
+
+    lines = _Lines(text)
+
+    def find(pattern: re.Pattern[str], runs: tuple[str, ...], pos: int) -> re.Match[str] | None:
+        return pattern.search(text, pos) if tolerant else lines.find(pattern, runs, pos)
+
     segments: list[Segment] = []
     prose_start = search_from = 0
-    while (opener := _FENCE_OPENER.search(text, search_from)) is not None:
+    while (opener := find(_FENCE_OPENER, ("```", "~~~"), search_from)) is not None:
         content_start = text.find("\n", opener.end()) + 1
         if content_start == 0:  # the opener is the last line: no content
             break
         run = opener["ticks"] or opener["tildes"]
         char = run[0]
-        closer = _closer(char, run.count(char)).search(text, content_start)
+        closer = find(_closer(char, run.count(char)), (char * 3,), content_start)
         content_end = len(text) if closer is None else closer.start()
         segments.append(Segment(text[prose_start:content_start], is_code=False))
         segments.append(Segment(text[content_start:content_end], is_code=True))
@@ -141,6 +186,10 @@ def split_fences(text: str) -> list[Segment]:
     return segments
 
 
+def _has_invisible(text: str) -> bool:
+    return any(char in text for char in INVISIBLE)
+
+
 def join_segments(segments: list[Segment]) -> str:
     """The layer text of ``segments``."""
     return "".join(segment.text for segment in segments)
@@ -152,7 +201,7 @@ def drop_invisible(prose: str) -> str:
     Dropping one can leave a combining mark next to a base it composes with,
     so the result is normalised to NFC again.
     """
-    if prose.isascii() or not any(char in prose for char in INVISIBLE):
+    if prose.isascii() or not _has_invisible(prose):
         return prose
     for char in INVISIBLE:
         prose = prose.replace(char, "")
@@ -160,10 +209,38 @@ def drop_invisible(prose: str) -> str:
 
 
 def strip_trailing_whitespace(prose: str) -> str:
-    """Remove spaces and tabs at the end of every line (SPEC.md 3.6)."""
-    if " \n" not in prose and "\t\n" not in prose and not prose.endswith((" ", "\t")):
+    """Remove spaces and tabs at the end of every line (SPEC.md 3.6).
+
+    Only the lines that have them are rebuilt where they are few.
+    """
+    marks = prose.count(" \n") + prose.count("\t\n")
+    if marks * 16 > prose.count("\n"):
+        return "\n".join(line.rstrip(" \t") for line in prose.split("\n"))
+    ends = sorted(
+        {i for mark in (" \n", "\t\n") for i in _all(prose, mark, 1)}
+        | ({len(prose)} if prose.endswith((" ", "\t")) else set())
+    )
+    if not ends:
         return prose
-    return "\n".join(line.rstrip(" \t") for line in prose.split("\n"))
+    out = []
+    pos = 0
+    for end in ends:
+        line_start = prose.rfind("\n", pos, end) + 1 or pos
+        out.append(prose[pos:line_start])
+        out.append(prose[line_start:end].rstrip(" \t"))
+        pos = end
+    out.append(prose[pos:])
+    return "".join(out)
+
+
+def _all(text: str, mark: str, offset: int) -> list[int]:
+    """Each index of ``mark`` in ``text``, plus ``offset``."""
+    found = []
+    i = text.find(mark)
+    while i != -1:
+        found.append(i + offset)
+        i = text.find(mark, i + 1)
+    return found
 
 
 def collapse_blank_lines(prose: str) -> str:
@@ -171,9 +248,9 @@ def collapse_blank_lines(prose: str) -> str:
 
     Runs after :func:`strip_trailing_whitespace`, so blank lines are empty.
     """
-    if "\n\n\n" not in prose:
-        return prose
-    return re.sub(r"\n{3,}", "\n\n", prose)
+    while "\n\n\n" in prose:
+        prose = prose.replace("\n\n\n", "\n\n")
+    return prose
 
 
 def trim_layer(text: str) -> str:
@@ -182,6 +259,12 @@ def trim_layer(text: str) -> str:
     A blank line here is one of spaces and tabs only.  This applies to the
     layer as a whole, so also to a fence left open at its end.
     """
+    if (
+        text.endswith("\n")
+        and text[:1] not in ("", " ", "\t", "\n")
+        and text[-2:-1] not in ("", " ", "\t", "\n")
+    ):
+        return text  # already trimmed: first and last lines have content
     start = 0
     while True:
         end_of_line = text.find("\n", start)
@@ -194,7 +277,4 @@ def trim_layer(text: str) -> str:
         if text[line_start:end].strip(" \t"):
             break
         end = max(line_start - 1, start)
-    body = text[start:end]
-    if not body.strip(" \t\n"):
-        return ""
-    return body + "\n"
+    return text[start:end] + "\n" if end > start else ""
