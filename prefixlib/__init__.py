@@ -8,6 +8,7 @@ Quick start::
     cp.key          # the cache key of the whole prefix, e.g. for OpenAI's prompt_cache_key
     cp.layer_keys   # layer name -> key of the prefix up to that layer
     cp.layers       # layer name -> canonical text to send
+    cp.render_bindings()  # the session's real values, sent after the stable prefix
 
 SPEC.md is the normative description of the canonical form and the keys.
 """
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 from prefixlib.errors import EncodingError, InputError, PolicyError, PrefixlibError, ToolsError
 from prefixlib.key import SPEC_VERSION
-from prefixlib.model import LAYERS, Binding, CanonicalPrefix, Change
-from prefixlib.pipeline import cache_key, canonicalize
+from prefixlib.model import LAYERS, CanonicalPrefix, Change
+from prefixlib.pipeline import cache_key, canonicalize, derive_keys
 from prefixlib.policy import Policy
 
 __version__ = "0.1.0.dev0"
@@ -25,7 +26,6 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "LAYERS",
     "SPEC_VERSION",
-    "Binding",
     "CanonicalPrefix",
     "Change",
     "EncodingError",
@@ -37,4 +37,5 @@ __all__ = [
     "__version__",
     "cache_key",
     "canonicalize",
+    "derive_keys",
 ]

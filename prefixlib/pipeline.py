@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
+from prefixlib.errors import PrefixlibError
 from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
 from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
@@ -21,7 +22,7 @@ from prefixlib.rules.placeholders import restore
 from prefixlib.rules.tools import Tools, canonical_tools
 from prefixlib.rules.volatile import hoist
 
-__all__ = ["cache_key", "canonical_text", "canonicalize"]
+__all__ = ["cache_key", "canonical_text", "canonicalize", "derive_keys"]
 
 Rule = Callable[[str], str]
 
@@ -278,3 +279,31 @@ def cache_key(
         secret=secret,
         memo=memo,
     ).key
+
+
+def derive_keys(
+    layers: Mapping[str, str],
+    *,
+    policy: Policy | None = None,
+    namespace: str | None = None,
+    secret: bytes | None = None,
+) -> dict[LayerName, str]:
+    """The layer keys of layers that are already canonical, such as a stored ``cp.layers``.
+
+    Frames and hashes only (SPEC.md 6), so it runs near BLAKE3's speed; it does
+    not check that the layers are canonical.  A missing layer is empty.  The
+    policy must be the one the layers were canonicalised with: its fingerprint
+    is part of every key.
+    """
+    policy = Policy() if policy is None else policy
+    unknown = set(layers) - set(LAYERS)
+    if unknown:
+        raise PrefixlibError(
+            f"unknown layer {sorted(unknown)[0]!r}: layers are {', '.join(LAYERS)}"
+        )
+    if secret is not None:
+        check_secret(secret)
+    chain = LayerChain(
+        policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
+    )
+    return chain.keys((name, layers.get(name, "").encode("utf-8")) for name in LAYERS)

@@ -104,3 +104,18 @@ def test_secret_must_be_32_bytes(size: int) -> None:
 def test_secret_type_is_checked() -> None:
     with pytest.raises(TypeError, match="secret must be bytes"):
         prefixlib.cache_key(project="x", secret="not bytes" * 4)  # type: ignore[arg-type]
+
+
+def test_derive_keys_of_stored_layers() -> None:
+    cp = prefixlib.canonicalize(
+        base="B",
+        project="cwd: /home/alice/api\nToday's date is 2026-11-24",
+        tools=[{"name": "t"}],
+        namespace="ns",
+    )
+    assert prefixlib.derive_keys(cp.layers, namespace="ns") == dict(cp.layer_keys)
+    assert prefixlib.derive_keys({"base": "B\n"}) == dict(
+        prefixlib.canonicalize(base="B").layer_keys
+    )
+    with pytest.raises(prefixlib.PrefixlibError, match="unknown layer 'system'"):
+        prefixlib.derive_keys({"system": "x"})

@@ -13,7 +13,10 @@ APPENDIX = SPEC[SPEC.index("## Appendix A") :]
 
 LINES = (
     [f"{kind}: {pattern}" for kind, pattern in (*timestamps.LABELLED, *ids.LABELLED)]
-    + [f"{name}: {getattr(paths, name)}" for name in ("SEGMENT", "TEMP", "HOME", "PATH_VALUE")]
+    + [
+        f"{name}: {getattr(paths, name)}"
+        for name in ("SEGMENT", "TEMP", "HOME", "PATH_VALUE", "PATH_LIST")
+    ]
     + [f"FIELD_START: {context._FIELD_START}", f"SEPARATOR: {context._SEPARATOR}"]
     + [f"AGENTS_HEADER: {context._AGENTS_HEADER}"]
     + [f"CONTEXT_TAGS: {' | '.join(context.CONTEXT_TAGS)}"]

@@ -137,6 +137,12 @@ HOISTED: list[tuple[str, str, dict[str, str]]] = [
         "cwd: {{ROOT_1}}\nOpen {{ROOT_1}}/src/main.rs:12",
         {"{{ROOT_1}}": "C:\\Users\\bob\\api"},
     ),
+    # a list of paths is one value: its length differs between operating systems
+    (
+        "The writable roots are `/Users/bob/api`, `/tmp`, `/var/folders/ab/cd/T`.",
+        "The writable roots are `{{PATHS_1}}`.",
+        {"{{PATHS_1}}": "/Users/bob/api`, `/tmp`, `/var/folders/ab/cd/T"},
+    ),
     # the same value twice: the same placeholder
     (
         "Today's date is 2026-11-24; current date: 2026-11-24",
@@ -203,10 +209,10 @@ def test_bad_roots(roots: dict[str, str], message: str) -> None:
 def test_roots_apply_across_layers() -> None:
     """A cwd declared in the project layer also rewrites the developer layer before it."""
     cp = prefixlib.canonicalize(
-        developer="The writable roots are /home/alice/work/api.",
+        developer="Build in /home/alice/work/api/src.",
         project="<environment_context>\n  <cwd>/home/alice/work/api</cwd>\n</environment_context>",
     )
-    assert cp.layers["developer"] == "The writable roots are {{ROOT_1}}.\n"
+    assert cp.layers["developer"] == "Build in {{ROOT_1}}/src.\n"
     assert cp.bindings == {"{{ROOT_1}}": "/home/alice/work/api"}
 
 

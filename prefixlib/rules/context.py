@@ -31,7 +31,7 @@ CONTEXT_TAGS: Final[tuple[str, ...]] = (
 _FIELD_START: Final = r"(?m:^)[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
 #: Between a label and its value: a colon or equals sign, or "is" / "was".
 _SEPARATOR: Final = (
-    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was)[ \t]+)[`'\"*]*[ \t]*"
+    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was|are)[ \t]+)[`'\"*]*[ \t]*"
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
@@ -133,6 +133,7 @@ class Patterns:
             classes.append(
                 _LabelClass(paths.ROOT_LABELS, paths.ROOT_FIELD_LABELS, (("ROOT", value),))
             )
+            classes.append(_LabelClass(paths.LIST_LABELS, (), (("PATHS", paths.PATH_LIST),)))
             classes.append(_LabelClass(paths.TEMP_LABELS, (), (("TMP", value),)))
             classes.append(_LabelClass((), paths.HOME_FIELD_LABELS, (("HOME", value),)))
         self._classes = tuple(classes)
@@ -227,7 +228,7 @@ def _allowed(text: bytes, c: Candidate) -> bool:
         return paths.is_path_start(text, c.start) and (c.kind != "HOME" or _home_end(text, c))
     if c.role in ("escape", "extra"):
         return True
-    if c.kind in ("ROOT", "TMP", "HOME", "PATH"):
+    if c.kind in ("ROOT", "TMP", "HOME", "PATH", "PATHS"):
         return paths.is_path_start(text, c.start)
     if c.end < len(text) and text[c.end] in _WORD_BYTE:
         return False  # a shape cut short: "2026-11-24x" is no date

@@ -15,6 +15,8 @@ import re2
 __all__ = [
     "HOME",
     "HOME_FIELD_LABELS",
+    "LIST_LABELS",
+    "PATH_LIST",
     "PATH_VALUE",
     "ROOT_FIELD_LABELS",
     "ROOT_LABELS",
@@ -60,6 +62,16 @@ ROOT_LABELS: Final[tuple[str, ...]] = (
 )
 #: Root labels that count only where they start a field (``Workspace: ...``).
 ROOT_FIELD_LABELS: Final[tuple[str, ...]] = (r"workspace", r"root")
+#: Labels of a list of paths, hoisted whole: its length differs between operating systems.
+LIST_LABELS: Final[tuple[str, ...]] = (
+    r"writable (?:roots|directories|paths)",
+    r"workspace (?:roots|directories|folders)",
+    r"additional (?:working )?directories",
+)
+_AND: Final = r"(?:,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+)"
+#: A list of paths joined by commas and "and", each maybe quoted: the quotes between the
+#: paths belong to the list, the first and last stay in the text around it.
+PATH_LIST: Final = rf"(?:{PATH_VALUE})(?:[`'\"]?{_AND}[`'\"]?(?:{PATH_VALUE}))*"
 #: Labels whose path value is a temp dir.
 TEMP_LABELS: Final[tuple[str, ...]] = (
     r"(?:project )?(?:tmp|temp|temporary|scratch) ?dir(?:ectory)?",

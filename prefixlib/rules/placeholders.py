@@ -132,7 +132,7 @@ class Hoister:
             return _Place(start, end, "", end)
         if c.role == "home" and text[end - 1 : end] == b"/":
             end -= 1  # "~/": the home is "~", the path follows
-        elif c.role == "temp":
+        elif c.role == "temp" or kind in ("PATH", "PATHS"):
             end = start + len(text[start:end].rstrip(b"."))  # a sentence's full stop
         if kind not in PATH_ROOTS:
             return _Place(start, end, kind, end)

@@ -109,4 +109,9 @@ CASES: list[dict[str, Any]] = [
         "policy": {"hoist_labels": ["shell"], "placeholder_style": "brackets", "tools": "keep"},
         "tools": [{"name": "b"}, {"name": "a"}],
     },
+    {
+        "name": "writable roots list",
+        "developer": "The writable roots are `/Users/bob/api`, `/tmp`, "
+        "`/var/folders/ab/cd/T`. Writable roots: C:\\Users\\c\\api and /srv/x",
+    },
 ]
