@@ -38,6 +38,7 @@ SECRET_SIZE: Final = 32
 
 _Name = TypeVar("_Name", bound=str)
 
+_THREADED: Final = 1 << 20
 _ROOT: Final = b"\x00"
 _LAYER: Final = b"\x01"
 
@@ -82,13 +83,13 @@ class LayerChain:
         )
 
     def _hash(self, *parts: bytes) -> bytes:
+        # One buffer: BLAKE3 hashes a large update after a small unaligned one ~1.5x slower.
+        message = b"".join(parts)
+        # Threads pay from about 1 MB (shared/PERF.md); the digest is the same either way.
+        threads = blake3.AUTO if len(message) >= _THREADED else 1
         if self._key is None:
-            hasher = blake3(derive_key_context=KEY_CONTEXT)
-        else:
-            hasher = blake3(key=self._key)
-        for part in parts:
-            hasher.update(part)
-        return hasher.digest()
+            return blake3(message, derive_key_context=KEY_CONTEXT, max_threads=threads).digest()
+        return blake3(message, key=self._key, max_threads=threads).digest()
 
     def step(self, layer: str, canonical: bytes) -> bytes:
         """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""

@@ -26,6 +26,8 @@ __all__ = ["cache_key", "canonical_text", "canonicalize", "derive_keys"]
 
 Rule = Callable[[str], str]
 
+#: The policy of a call that names none; one instance, so its fingerprint is computed once.
+DEFAULT_POLICY: Final = Policy()
 #: The memo :func:`canonicalize` uses unless called with ``memo=False``.
 MEMO: Final = Memo()
 
@@ -169,7 +171,7 @@ def canonicalize(
     in this process returns that call's result.  Raises
     :class:`~prefixlib.PrefixlibError` for bad input.
     """
-    policy = Policy() if policy is None else policy
+    policy = DEFAULT_POLICY if policy is None else policy
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a prefixlib.Policy, not {type(policy).__name__}")
     if namespace is not None and not isinstance(namespace, str):
@@ -295,7 +297,7 @@ def derive_keys(
     policy must be the one the layers were canonicalised with: its fingerprint
     is part of every key.
     """
-    policy = Policy() if policy is None else policy
+    policy = DEFAULT_POLICY if policy is None else policy
     unknown = set(layers) - set(LAYERS)
     if unknown:
         raise PrefixlibError(
