@@ -10,7 +10,8 @@ their context allows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,6 +36,7 @@ _SEPARATOR: Final = (
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
+_UNANCHORED: Final = re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -72,7 +74,6 @@ class _Pattern:
     def __init__(self) -> None:
         self._alternatives: list[str] = []
         self.roles: list[tuple[str, str]] = [("", "")]
-        self.regex: re2._Regexp[bytes] | None = None
 
     def group(self, pattern: str, role: str, kind: str = "") -> str:
         self.roles.append((role, kind))
@@ -83,19 +84,25 @@ class _Pattern:
             self._alternatives.append(pattern)
 
     def compile(self) -> _Pattern:
-        self.regex = re2.compile("|".join(self._alternatives).encode())
+        # The compiled matcher, called directly: the module's Python Match objects cost
+        # more than the match itself at a candidate per KB (shared/PERF.md).
+        compiled = re2.compile("|".join(self._alternatives).encode())
+        self._match = compiled._regexp.Match  # type: ignore[attr-defined]
+        self._last = len(self.roles) - 1
         return self
 
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        assert self.regex is not None
-        match = self.regex.search(text, pos, end)
-        if match is None:
+        spans = self._match(_UNANCHORED, text, pos, end)
+        whole = spans[0]
+        if whole[0] < 0:
             return None
-        index = match.lastindex or 0
+        index = self._last
+        while spans[index][0] < 0:  # the one alternative that matched: its group
+            index -= 1
         role, kind = self.roles[index]
-        start, stop = match.span(index)
-        return Candidate(role, kind, start, stop), match.end()
+        start, stop = spans[index]
+        return Candidate(role, kind, start, stop), whole[1]
 
 
 class Patterns:
@@ -192,22 +199,35 @@ class Patterns:
             p.add(p.group(paths.TEMP, "temp", "TMP"))
             p.add(p.group(paths.HOME, "home", "HOME"))
 
-    def scan(self, text: bytes, start: int, end: int, *, code: bool) -> Iterator[Candidate]:
-        """The candidates of ``text[start:end]`` that their context allows, in order."""
-        if code:
-            yield from self._accepted(self.code, text, start, end)
-            return
-        pos = start
+    def scan(self, text: bytes, code: Sequence[tuple[int, int]]) -> Iterator[Candidate]:
+        """The candidates of a layer that their context allows, in order (SPEC.md 5.1).
+
+        ``code`` holds the byte ranges of code, sorted.  One pass of the prose
+        pattern covers the whole layer; a candidate in code keeps only what the
+        code pattern would find in its span.
+        """
+        starts = [start for start, _ in code]
+        end = len(text)
+        pos = 0
         while pos < end:
             found = self.prose.search(text, pos, end)
             if found is None:
                 return
-            candidate, pos = found
+            candidate, match_end = found
+            region = bisect_right(starts, candidate.start) - 1
+            if region >= 0 and candidate.start < code[region][1]:
+                match_start = text.rfind(b"\n", 0, candidate.start) + 1
+                yield from self._accepted(self.code, text, max(pos, match_start), match_end)
+                pos = match_end
+                continue
+            pos = match_end
             if candidate.role != "open":
                 if _allowed(text, candidate):
                     yield candidate
                 continue
-            close = self._close.search(text, pos, end)
+            # a block ends at its closing tag, within the same prose segment
+            limit = starts[region + 1] if region + 1 < len(starts) else end
+            close = self._close.search(text, pos, limit)
             if close is not None:  # an unclosed tag is a mention, not a block
                 yield from self._accepted(self.context, text, pos, close.start())
                 pos = close.end()

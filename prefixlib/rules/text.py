@@ -27,6 +27,7 @@ __all__ = [
     "split_fences",
     "strip_bom",
     "strip_trailing_whitespace",
+    "trim_bounds",
     "trim_layer",
 ]
 
@@ -259,12 +260,20 @@ def trim_layer(text: str) -> str:
     A blank line here is one of spaces and tabs only.  This applies to the
     layer as a whole, so also to a fence left open at its end.
     """
+    start, end = trim_bounds(text)
+    if start == 0 and end == len(text) - 1:
+        return text  # already trimmed
+    return text[start:end] + "\n" if end > start else ""
+
+
+def trim_bounds(text: str) -> tuple[int, int]:
+    """Where the trimmed layer's content starts and ends (before its final LF) (SPEC.md 3.8)."""
     if (
         text.endswith("\n")
         and text[:1] not in ("", " ", "\t", "\n")
         and text[-2:-1] not in ("", " ", "\t", "\n")
     ):
-        return text  # already trimmed: first and last lines have content
+        return 0, len(text) - 1  # first and last lines have content
     start = 0
     while True:
         end_of_line = text.find("\n", start)
@@ -273,8 +282,8 @@ def trim_layer(text: str) -> str:
         start = end_of_line + 1
     end = len(text)
     while end > start:
-        line_start = text.rfind("\n", start, end) + 1
+        line_start = text.rfind("\n", start, end) + 1 or start
         if text[line_start:end].strip(" \t"):
             break
         end = max(line_start - 1, start)
-    return text[start:end] + "\n" if end > start else ""
+    return start, end

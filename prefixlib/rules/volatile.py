@@ -61,30 +61,43 @@ class _Layer:
     candidates: list[Candidate]
 
 
-def _regions(text: str) -> Iterator[tuple[int, int, bool]]:
-    """Byte ranges of the layer's prose and code segments (SPEC.md 3.4)."""
-    pos = 0
-    for segment in split_fences(text):
-        size = len(segment.text) if segment.text.isascii() else len(segment.text.encode())
-        yield pos, pos + size, segment.is_code
-        pos += size
+def _code_bytes(text: str, code: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    """The layer's code as byte ranges, from character ranges or found anew (SPEC.md 3.4)."""
+    if code is None:
+        code, pos = [], 0
+        for segment in split_fences(text):
+            if segment.is_code:
+                code.append((pos, pos + len(segment.text)))
+            pos += len(segment.text)
+    if text.isascii():
+        return code
+    ranges, chars, size = [], 0, 0
+    for start, end in code:
+        size += len(text[chars:start].encode())
+        length = len(text[start:end].encode())
+        ranges.append((size, size + length))
+        chars, size = end, size + length
+    return ranges
 
 
-def _scan(text: str, data: bytes, patterns: Patterns, policy: Policy) -> list[Candidate]:
+def _scan(
+    text: str, data: bytes, code: list[tuple[int, int]], patterns: Patterns, policy: Policy
+) -> list[Candidate]:
     """Pass 1 over one layer: every candidate its context allows (SPEC.md 5.2)."""
-    candidates: list[Candidate] = []
-    for start, end, code in _regions(text):
-        candidates.extend(patterns.scan(data, start, end, code=code))
+    candidates = list(patterns.scan(data, code))
     for user in policy.patterns:
-        candidates.extend(_user_candidates(user, text))
+        candidates.extend(_user_candidates(user, text, code))
     return candidates
 
 
-def _user_candidates(user: UserPattern, text: str) -> list[Candidate]:
-    """A policy's own pattern, in prose or anywhere as its ``context`` says (SPEC.md 7.2)."""
+def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) -> list[Candidate]:
+    """A policy's own pattern, in prose or anywhere as its ``context`` says (SPEC.md 7.2).
+
+    ``code`` holds byte ranges, as the candidates do.
+    """
     compiled = regex.compile(user.pattern)
-    prose_only = user.context == "prose"
-    code = [(s, e) for s, e, is_code in _regions(text) if is_code] if prose_only else []
+    if user.context != "prose":
+        code = []
     group = "value" if "value" in compiled.groupindex else 0
     try:
         matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
@@ -109,14 +122,22 @@ def _declared_roots(layer: _Layer) -> Iterator[tuple[bytes, str]]:
 
 
 def hoist(
-    layers: Mapping[LayerName, str], *, policy: Policy, roots: Mapping[str, str] | None
+    layers: Mapping[LayerName, str],
+    *,
+    code: Mapping[LayerName, list[tuple[int, int]] | None] | None = None,
+    policy: Policy,
+    roots: Mapping[str, str] | None,
 ) -> tuple[dict[LayerName, bytes], list[Binding]]:
-    """Hoist the volatile values of the text layers; return their bytes and the bindings."""
+    """Hoist the volatile values of the text layers; return their bytes and the bindings.
+
+    ``code`` gives each layer's code as character ranges where the caller knows them.
+    """
     patterns = patterns_for(policy)
     scanned: dict[LayerName, _Layer] = {}
     for name, text in layers.items():
         data = text.encode("utf-8")
-        scanned[name] = _Layer(data, _scan(text, data, patterns, policy))
+        ranges = _code_bytes(text, (code or {}).get(name))
+        scanned[name] = _Layer(data, _scan(text, data, ranges, patterns, policy))
     fixed = _given_roots(roots)
     every_root = dict.fromkeys((value, "ROOT") for value in fixed)
     for layer in scanned.values():
