@@ -126,6 +126,12 @@ HOISTED: list[tuple[str, str, dict[str, str]]] = [
         "```sh\ncd {{HOME_1}}/work\n```",
         {"{{HOME_1}}": "/home/alice"},
     ),
+    # in code a label is content, but a home in its value is still hoisted
+    (
+        "```\ncwd: /home/alice/x\n```\ncwd: /srv/y",
+        "```\ncwd: {{HOME_1}}/x\n```\ncwd: {{ROOT_1}}",
+        {"{{HOME_1}}": "/home/alice", "{{ROOT_1}}": "/srv/y"},
+    ),
     # declared roots replace every occurrence, also as the start of longer paths
     (
         "# AGENTS.md instructions for /home/alice/work/api\n\nRun /home/alice/work/api/bin/test",
