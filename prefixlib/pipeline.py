@@ -7,10 +7,10 @@ the table, and folds the results into the key chain.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
+from prefixlib.changes import diff
 from prefixlib.errors import PrefixlibError
 from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
 from prefixlib.memo import Memo, memo_key
@@ -122,46 +122,6 @@ def _stages(text: str) -> Iterator[tuple[str, str, str]]:
     yield rule_id, text, rule(text)
 
 
-def _lines(text: str) -> list[str]:
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]
-    return lines if lines[-1] else lines[:-1]
-
-
-def _diff(rule: str, layer: LayerName, before: str, after: str) -> Iterator[Change]:
-    """The edits that turned ``before`` into ``after``, one per changed line or run of lines."""
-    a, b = _lines(before), _lines(after)
-    if len(a) == len(b):
-        pairs = [(i, i + 1, i, i + 1) for i in range(len(a)) if a[i] != b[i]]
-    else:
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        pairs = [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
-    offsets = [0]
-    for line in a:
-        offsets.append(offsets[-1] + len(line))
-    for i1, i2, j1, j2 in pairs:
-        old, new = "".join(a[i1:i2]), "".join(b[j1:j2])
-        prefix = _shared_prefix(old, new)
-        suffix = _shared_prefix(old[prefix:][::-1], new[prefix:][::-1])
-        yield Change(
-            rule=rule,
-            layer=layer,
-            line=i1 + 1 + old.count("\n", 0, prefix),
-            offset=offsets[i1] + prefix,
-            before=old[prefix : len(old) - suffix],
-            after=new[prefix : len(new) - suffix],
-        )
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix of ``a`` and ``b``."""
-    size = min(len(a), len(b))
-    i = 0
-    while i < size and a[i] == b[i]:
-        i += 1
-    return i
-
-
 def _ordered(text: str, policy: Policy) -> str:
     """Sort declared-unordered lists unless the policy keeps them (SPEC.md 3.9)."""
     if policy.unordered == "keep":
@@ -175,7 +135,7 @@ def explain_text(layer: LayerName, text: str) -> list[Change]:
         change
         for rule, before, after in _stages(text)
         if before != after
-        for change in _diff(rule, layer, before, after)
+        for change in diff(rule, layer, before, after)
     ]
 
 
@@ -286,8 +246,8 @@ def _canonicalize(
         for name, text in raw.items():
             changes += explain_text(name, text)
             normal = canonical_text(text)
-            changes += _diff("unordered", name, normal, texts[name])
-            changes += _diff("volatile", name, texts[name], layers[name])
+            changes += diff("unordered", name, normal, texts[name])
+            changes += diff("volatile", name, texts[name], layers[name])
         return tuple(change for change in changes if change.before != change.after)
 
     def restored() -> dict[LayerName, str]:
