@@ -212,34 +212,32 @@ def drop_invisible(prose: str) -> str:
 def strip_trailing_whitespace(prose: str) -> str:
     """Remove spaces and tabs at the end of every line (SPEC.md 3.6).
 
-    Only the lines that have them are rebuilt where they are few.
+    Only the lines that have them are rebuilt, unless they are many.
     """
-    marks = prose.count(" \n") + prose.count("\t\n")
-    if marks * 16 > prose.count("\n"):
-        return "\n".join(line.rstrip(" \t") for line in prose.split("\n"))
-    ends = sorted(
-        {i for mark in (" \n", "\t\n") for i in _all(prose, mark, 1)}
-        | ({len(prose)} if prose.endswith((" ", "\t")) else set())
-    )
+    limit = len(prose) // 128 + 16
+    ends = _ends(prose, " \n", limit) | _ends(prose, "\t\n", limit)
+    if prose.endswith((" ", "\t")):
+        ends.add(len(prose))
     if not ends:
         return prose
+    if len(ends) > limit:
+        return "\n".join(line.rstrip(" \t") for line in prose.split("\n"))
     out = []
     pos = 0
-    for end in ends:
+    for end in sorted(ends):
         line_start = prose.rfind("\n", pos, end) + 1 or pos
-        out.append(prose[pos:line_start])
-        out.append(prose[line_start:end].rstrip(" \t"))
+        out += [prose[pos:line_start], prose[line_start:end].rstrip(" \t")]
         pos = end
     out.append(prose[pos:])
     return "".join(out)
 
 
-def _all(text: str, mark: str, offset: int) -> list[int]:
-    """Each index of ``mark`` in ``text``, plus ``offset``."""
-    found = []
+def _ends(text: str, mark: str, limit: int) -> set[int]:
+    """Where each line ending in ``mark`` ends, up to ``limit`` + 1 of them."""
+    found: set[int] = set()
     i = text.find(mark)
-    while i != -1:
-        found.append(i + offset)
+    while i != -1 and len(found) <= limit:
+        found.add(i + 1)
         i = text.find(mark, i + 1)
     return found
 
@@ -249,9 +247,19 @@ def collapse_blank_lines(prose: str) -> str:
 
     Runs after :func:`strip_trailing_whitespace`, so blank lines are empty.
     """
-    while "\n\n\n" in prose:
-        prose = prose.replace("\n\n\n", "\n\n")
-    return prose
+    run = prose.find("\n\n\n")
+    if run == -1:
+        return prose
+    out = []
+    pos = 0
+    while run != -1:
+        out.append(prose[pos : run + 2])
+        pos = run + 3
+        while prose.startswith("\n", pos):
+            pos += 1
+        run = prose.find("\n\n\n", pos)
+    out.append(prose[pos:])
+    return "".join(out)
 
 
 def trim_layer(text: str) -> str:
