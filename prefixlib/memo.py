@@ -44,7 +44,11 @@ def memo_key(
     secret: bytes | None,
     roots: Mapping[str, str] | None,
 ) -> bytes | None:
-    """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed."""
+    """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed.
+
+    It hashes the full BLAKE3 digest of each raw layer with the policy
+    fingerprint, the namespace, the secret and the roots.
+    """
     hasher = blake3(derive_key_context=_CONTEXT)
     hasher.update(frame("policy", policy_fingerprint))
     hasher.update(frame("namespace", namespace.encode("utf-8", "surrogatepass")))
@@ -56,7 +60,8 @@ def memo_key(
             data = _layer_bytes(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
-        hasher.update(frame(f"{name}:{type(value).__name__}", data))
+        # each layer's full digest, hashed on its own: one aligned pass, no copy
+        hasher.update(frame(f"{name}:{type(value).__name__}", blake3(data).digest()))
     return hasher.digest()
 
 
