@@ -24,6 +24,9 @@ from prefixlib.model import CanonicalPrefix
 __all__ = ["Memo", "memo_key"]
 
 _CONTEXT: Final = "prefixlib 2026-11-24 in-process memo key"
+#: From this size a layer is keyed by its own digest: one BLAKE3 call beats a copy into the
+#: shared hasher for large layers, and costs more than it saves for small ones.
+_DIGEST_FROM: Final = 16 * 1024
 
 
 def _layer_bytes(value: object) -> bytes:
@@ -46,8 +49,8 @@ def memo_key(
 ) -> bytes | None:
     """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed.
 
-    It hashes the full BLAKE3 digest of each raw layer with the policy
-    fingerprint, the namespace, the secret and the roots.
+    It hashes each raw layer (a large one as its full BLAKE3 digest) with the
+    policy fingerprint, the namespace, the secret and the roots.
     """
     hasher = blake3(derive_key_context=_CONTEXT)
     hasher.update(frame("policy", policy_fingerprint))
@@ -60,8 +63,11 @@ def memo_key(
             data = _layer_bytes(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
-        # each layer's full digest, hashed on its own: one aligned pass, no copy
-        hasher.update(frame(f"{name}:{type(value).__name__}", blake3(data).digest()))
+        tag = f"{name}:{type(value).__name__}"
+        if len(data) < _DIGEST_FROM:
+            hasher.update(frame(tag, data))
+        else:  # its full digest, hashed on its own: one aligned pass, no copy
+            hasher.update(frame(tag + ":blake3", blake3(data).digest()))
     return hasher.digest()
 
 

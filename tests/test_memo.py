@@ -85,3 +85,12 @@ def test_safe_under_threads() -> None:
         thread.join()
     assert errors == []
     assert len(MEMO) <= MEMO.max_entries
+
+
+def test_large_layers_are_keyed_by_their_full_digest() -> None:
+    big = "word " * 8000  # 40 KB: keyed by its own BLAKE3 digest
+    first = prefixlib.canonicalize(project=big)
+    assert prefixlib.canonicalize(project=big) is first
+    changed = big[:20000] + "W" + big[20001:]  # same length, same ends
+    assert prefixlib.canonicalize(project=changed).key != first.key
+    assert prefixlib.canonicalize(project=big.encode()).key == first.key
