@@ -283,3 +283,8 @@ def test_corpus_unchanged_without_splitting(
     for path in files:
         text = canonical_text(path.read_text(encoding="utf-8"))
         assert sort_unordered(text) is text, path
+
+
+def test_every_built_in_phrase_holds_order() -> None:
+    """The fast check of ``_mentions`` relies on it."""
+    assert all("order" in phrase.lower() for phrase in ordering.LEAD_INS)

@@ -64,9 +64,12 @@ def _phrases(markers: Sequence[str]) -> tuple[str, ...]:
 def _mentions(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether a phrase or the marker may occur in ``text``; ASCII case folded (SPEC.md 3.9)."""
     folded = text.encode("utf-8", "surrogatepass").lower()
-    return b"prefixlib:" in folded or any(
-        phrase.encode("utf-8", "surrogatepass").lower() in folded for phrase in phrases
-    )
+    if b"prefixlib:" in folded:
+        return True
+    extra = phrases[len(LEAD_INS) :]
+    # every built-in phrase holds "order": one scan rules them all out in most layers
+    candidates = extra if b"order" not in folded else phrases
+    return any(phrase.encode("utf-8", "surrogatepass").lower() in folded for phrase in candidates)
 
 
 def _lead_in(phrases: tuple[str, ...]) -> re.Pattern[str]:
