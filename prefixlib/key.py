@@ -60,8 +60,8 @@ def format_key(state: bytes) -> str:
 class LayerChain:
     """The chained hash of a prefix, one step a layer (SPEC.md 6.2).
 
-    ``root`` hashes the header fields; each :meth:`step` hashes the previous
-    state with one framed layer, so the state after a layer depends only on the
+    The constructor hashes the header fields; each :meth:`step` hashes the
+    previous state with one framed layer, so the state after a layer depends only on the
     header and the layers up to it.
     """
 

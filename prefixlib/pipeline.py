@@ -81,7 +81,7 @@ def text_stage(text: str) -> tuple[str, list[tuple[int, int]]]:
         pos += len(piece)
     text = "".join(pieces)
     start, end = t.trim_bounds(text)
-    trimmed = FINAL_RULE[1](text)
+    trimmed = t.trim_to(text, start, end)  # FINAL_RULE, with the bounds the code ranges need
     code = [(max(s - start, 0), min(e, end + 1) - start) for s, e in code if min(e, end) > s]
     return trimmed, code
 
@@ -248,7 +248,7 @@ def _canonicalize(
             normal = canonical_text(text)
             changes += diff("unordered", name, normal, texts[name])
             changes += diff("volatile", name, texts[name], layers[name])
-        return tuple(change for change in changes if change.before != change.after)
+        return tuple(changes)
 
     def restored() -> dict[LayerName, str]:
         return {

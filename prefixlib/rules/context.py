@@ -187,7 +187,7 @@ class Patterns:
             shapes = "|".join(p.group(pattern, "label", kind) for kind, pattern in cls.shapes)
             p.add(f"(?:{'|'.join(leads)})(?:{shapes})")
         for label, kind in self._extra:
-            word = "[ _-]?".join(re2.escape(part) for part in label.split())
+            word = _words(" ".join(re2.escape(part) for part in label.split()))
             lead = rf"(?:<(?i:{word})>[ \t]*|{_FIELD_START}(?i:{word})\b{_SEPARATOR})"
             p.add(lead + p.group(r"[^<\n]*[^<\s]", "extra", kind))
         self._roots(p)

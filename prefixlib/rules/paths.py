@@ -23,11 +23,11 @@ __all__ = [
     "SEGMENT",
     "TEMP",
     "TEMP_LABELS",
+    "backslashed",
     "continuation_end",
     "is_path_start",
     "is_root_end",
     "root_value",
-    "separator_style",
 ]
 
 #: One path segment: ASCII name characters or any non-ASCII character.
@@ -111,11 +111,9 @@ def continuation_end(text: bytes, end: int) -> int:
     return end if match is None else match.end()
 
 
-def separator_style(root: bytes) -> bytes:
-    """``b"\\\\"`` for a Windows root written with single backslashes, else ``b"/"``."""
-    if len(root) > 3 and root[1:2] == b":" and root[2:3] == b"\\" and root[3:4] != b"\\":
-        return b"\\"
-    return b"/"
+def backslashed(root: bytes) -> bool:
+    """Whether ``root`` is a Windows path written with single backslashes (SPEC.md 5.4.4)."""
+    return len(root) > 3 and root[1:2] == b":" and root[2:3] == b"\\" and root[3:4] != b"\\"
 
 
 def root_value(path: bytes) -> bytes | None:

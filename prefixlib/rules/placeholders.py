@@ -61,6 +61,7 @@ class _Place:
     end: int
     kind: str
     rest: int
+    slash: bool = False  # the rest's backslashes become slashes (SPEC.md 5.4.4)
 
 
 class Hoister:
@@ -102,16 +103,10 @@ class Hoister:
             else:
                 out.append(self._placeholder(place.kind, text[place.start : place.end]))
                 rest = text[place.end : place.rest]
-                if self._slash_windows and self._windows(text[place.start : place.end]):
-                    rest = rest.replace(b"\\", b"/")
-                out.append(rest)
+                out.append(rest.replace(b"\\", b"/") if place.slash else rest)
             pos = place.rest
         out.append(text[pos:])
         return b"".join(out)
-
-    @staticmethod
-    def _windows(root: bytes) -> bool:
-        return paths.separator_style(root) == b"\\"
 
     def _resolve(self, text: bytes, candidates: Iterable[Candidate]) -> list[_Place]:
         """Non-overlapping places, earliest first and longest first (SPEC.md 5.6)."""
@@ -136,17 +131,16 @@ class Hoister:
             end = start + len(text[start:end].rstrip(b"."))  # a sentence's full stop
         if kind not in PATH_ROOTS:
             return _Place(start, end, kind, end)
-        if c.role in ("label", "root") and kind in PATH_ROOTS:
+        if c.role == "label":  # a root occurrence is exact already
             value = paths.root_value(text[start:end])
             if value is None:
                 return None
             end = start + len(value)
         rest = paths.continuation_end(text, end)
-        if self._slash_windows and self._windows(text[start:end]):
-            tail = text[end:rest]
-            if b"/" in tail or b"\\\\" in tail:
-                return None  # mixed separators: kept as written, so restore() stays exact
-        return _Place(start, end, kind, rest)
+        slash = self._slash_windows and paths.backslashed(text[start:end])
+        if slash and (b"/" in text[end:rest] or b"\\\\" in text[end:rest]):
+            return None  # mixed separators: kept as written, so restore() stays exact
+        return _Place(start, end, kind, rest, slash)
 
 
 def restore(text: str, bindings: Iterable[Binding], *, style: Style, slash_windows: bool) -> str:
@@ -156,7 +150,7 @@ def restore(text: str, bindings: Iterable[Binding], *, style: Style, slash_windo
     windows = {
         b.placeholder
         for b in bindings
-        if b.kind in PATH_ROOTS and paths.separator_style(b.value.encode()) == b"\\"
+        if b.kind in PATH_ROOTS and paths.backslashed(b.value.encode())
     }
     pattern = re.compile(rf"{open_}(!*)({NAME}){close}")
     continuation = re.compile(rf"(?:/{paths.SEGMENT})*/?")

@@ -29,6 +29,7 @@ __all__ = [
     "strip_trailing_whitespace",
     "trim_bounds",
     "trim_layer",
+    "trim_to",
 ]
 
 #: Invisible format characters dropped outside fences (SPEC.md 3.5).
@@ -155,10 +156,10 @@ def split_fences(text: str) -> list[Segment]:
     between them are code.  A fence left open runs to the end of the layer.
     Joining the segments gives ``text`` back.
     """
-    if "```" not in text and "~~~" not in text and (text.isascii() or not _has_invisible(text)):
-        return [Segment(text, is_code=False)]
     # Invisible characters may split a fence run: then search line by line with the pattern.
     tolerant = not text.isascii() and _has_invisible(text)
+    if not tolerant and "```" not in text and "~~~" not in text:
+        return [Segment(text, is_code=False)]
 
     lines = _Lines(text)
 
@@ -268,7 +269,11 @@ def trim_layer(text: str) -> str:
     A blank line here is one of spaces and tabs only.  This applies to the
     layer as a whole, so also to a fence left open at its end.
     """
-    start, end = trim_bounds(text)
+    return trim_to(text, *trim_bounds(text))
+
+
+def trim_to(text: str, start: int, end: int) -> str:
+    """``text`` trimmed to the bounds :func:`trim_bounds` found (SPEC.md 3.8)."""
     if start == 0 and end == len(text) - 1:
         return text  # already trimmed
     return text[start:end] + "\n" if end > start else ""

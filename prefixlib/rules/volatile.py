@@ -69,10 +69,15 @@ def _code_bytes(text: str, code: list[tuple[int, int]] | None) -> list[tuple[int
             if segment.is_code:
                 code.append((pos, pos + len(segment.text)))
             pos += len(segment.text)
+    return _to_bytes(text, code)
+
+
+def _to_bytes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping character spans of ``text`` as byte spans, in one pass."""
     if text.isascii():
-        return code
+        return spans
     ranges, chars, size = [], 0, 0
-    for start, end in code:
+    for start, end in spans:
         size += len(text[chars:start].encode())
         length = len(text[start:end].encode())
         ranges.append((size, size + length))
@@ -103,13 +108,12 @@ def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) 
         matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
     except TimeoutError as e:
         raise PolicyError(f"pattern {user.name} ran past {USER_PATTERN_TIMEOUT} s") from e
-    found = []
-    for match in matches:
-        start = len(text[: match.start(group)].encode())
-        end = start + len(match.group(group).encode())
-        if start < end and not any(s <= start < e for s, e in code):
-            found.append(Candidate("label", user.name, start, end))
-    return found
+    spans = _to_bytes(text, [match.span(group) for match in matches])
+    return [
+        Candidate("label", user.name, start, end)
+        for start, end in spans
+        if start < end and not any(s <= start < e for s, e in code)
+    ]
 
 
 def _declared_roots(layer: _Layer) -> Iterator[tuple[bytes, str]]:
