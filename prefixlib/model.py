@@ -54,15 +54,17 @@ class CanonicalPrefix:
     """A canonical startup prefix and its cache keys.
 
     ``layers`` maps each layer name to its canonical text (the tools layer to
-    its canonical JSON text), in the order of :data:`LAYERS`; ``layer_keys``
-    maps each layer name to the key of the prefix up to and including that
-    layer, so a client can use the deepest layer its sessions share; ``key``
-    is the key of the whole prefix.  ``changes`` is computed on first access.
+    its canonical JSON text), in the order of :data:`LAYERS`, and
+    ``layer_bytes`` to the same as UTF-8, the bytes the keys are derived from;
+    ``layer_keys`` maps each layer name to the key of the prefix up to and
+    including that layer, so a client can use the deepest layer its sessions
+    share; ``key`` is the key of the whole prefix.  ``layers`` and ``changes``
+    are computed on first access.
     """
 
     key: str
     layer_keys: Mapping[LayerName, str]
-    layers: Mapping[LayerName, str]
+    layer_bytes: Mapping[LayerName, bytes]
     bindings: Mapping[str, str]
     spec: str
     _explain: Callable[[], tuple[Change, ...]]
@@ -72,7 +74,7 @@ class CanonicalPrefix:
     def build(
         cls,
         *,
-        layers: dict[LayerName, str],
+        data: dict[LayerName, bytes],
         layer_keys: dict[LayerName, str],
         bindings: dict[str, str],
         spec: str,
@@ -83,12 +85,24 @@ class CanonicalPrefix:
         return cls(
             key=layer_keys[LAYERS[-1]],
             layer_keys=MappingProxyType(layer_keys),
-            layers=MappingProxyType(layers),
+            layer_bytes=MappingProxyType(data),
             bindings=MappingProxyType(bindings),
             spec=spec,
             _explain=explain,
             _restore=restore,
         )
+
+    @cached_property
+    def layers(self) -> Mapping[LayerName, str]:
+        """The canonical text of each layer, in the order of :data:`LAYERS`."""
+        return MappingProxyType(
+            {name: data.decode("utf-8") for name, data in self.layer_bytes.items()}
+        )
+
+    @property
+    def size(self) -> int:
+        """The canonical bytes of all layers together."""
+        return sum(len(data) for data in self.layer_bytes.values())
 
     def restore(self) -> dict[LayerName, str]:
         """The text layers with every placeholder replaced by its value (SPEC.md 5.8).

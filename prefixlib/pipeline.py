@@ -19,6 +19,7 @@ from prefixlib.policy import Policy
 from prefixlib.rules import text as t
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
+from prefixlib.rules.text_scan import Scanned, scan_layer
 from prefixlib.rules.tools import Tools, canonical_tools
 from prefixlib.rules.volatile import hoist
 
@@ -53,58 +54,26 @@ def _clean_prose(prose: str) -> str:
     return prose
 
 
-#: Stands for a code segment while the prose rules run over a whole layer at once.
-_CODE: Final = "\ue000"
-
-
 def canonical_text(text: str) -> str:
     """The canonical form of one text layer (SPEC.md 3)."""
-    return text_stage(text)[0]
+    return text_stage(text).text.decode("utf-8")
 
 
-def text_stage(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The canonical form of one text layer, and where its code is (character ranges)."""
+def text_stage(text: str) -> Scanned:
+    """The canonical UTF-8 bytes of one text layer, where its code is, and whether it may
+    declare an unordered list (SPEC.md 3.2-3.8).
+
+    One scan applies the rules of SPEC.md 3.4-3.8 (:mod:`~prefixlib.rules.text_scan`);
+    a layer with an invisible character takes the rule functions one by one.
+    """
     for _, rule in WHOLE_RULES:
         text = rule(text)
+    scanned = scan_layer(text.encode("utf-8"))
+    if scanned is not None:
+        return scanned
     segments = t.split_fences(text)
-    if len(segments) == 1:
-        pieces = [_clean_prose(text)]
-    elif _CODE not in text:
-        pieces = _clean_around_code(segments)
-    else:
-        pieces = [s.text if s.is_code else _clean_prose(s.text) for s in segments]
-    # pieces alternate prose, code, prose, ...: code is at the odd places
-    code, pos = [], 0
-    for index, piece in enumerate(pieces):
-        if index % 2:
-            code.append((pos, pos + len(piece)))
-        pos += len(piece)
-    text = "".join(pieces)
-    start, end = t.trim_bounds(text)
-    trimmed = t.trim_to(text, start, end)  # FINAL_RULE, with the bounds the code ranges need
-    code = [(max(s - start, 0), min(e, end + 1) - start) for s, e in code if min(e, end) > s]
-    return trimmed, code
-
-
-def _clean_around_code(segments: list[t.Segment]) -> list[str]:
-    """The prose rules over a whole layer, each code segment held out as one sentinel line.
-
-    Equal to cleaning each prose segment alone: opener and closer lines are
-    prose, so no blank run or trailing whitespace touches a code boundary, and
-    the sentinel (U+E000, not in the layer) is a line no prose rule changes.
-    It saves a Python call per rule per segment.  Returns prose and code pieces
-    alternately.
-    """
-    code = [s.text for s in segments if s.is_code]
-    held = "".join(
-        (_CODE + "\n" if s.text.endswith("\n") else _CODE) if s.is_code else s.text
-        for s in segments
-    )
-    parts = _clean_prose(held).split(_CODE)
-    out = [parts[0]]
-    for body, after in zip(code, parts[1:], strict=True):
-        out += [body, after[1:] if body.endswith("\n") else after]
-    return out
+    text = t.trim_layer("".join(s.text if s.is_code else _clean_prose(s.text) for s in segments))
+    return Scanned(text.encode("utf-8"), code_ranges(text), may_declare=True)
 
 
 def _stages(text: str) -> Iterator[tuple[str, str, str]]:
@@ -122,11 +91,38 @@ def _stages(text: str) -> Iterator[tuple[str, str, str]]:
     yield rule_id, text, rule(text)
 
 
-def _ordered(text: str, policy: Policy) -> str:
-    """Sort declared-unordered lists unless the policy keeps them (SPEC.md 3.9)."""
-    if policy.unordered == "keep":
-        return text
-    return sort_unordered(text, markers=policy.unordered_markers)
+def stepwise_text(text: str) -> str:
+    """The canonical form of one text layer by the rule functions, one rule at a time.
+
+    The reference for :func:`canonical_text`, which applies SPEC.md 3.4-3.8 in one scan.
+    """
+    *_, (_, _, canonical) = _stages(text)
+    return canonical
+
+
+def _ordered(scanned: Scanned, policy: Policy) -> Scanned:
+    """Sort declared-unordered lists unless the policy keeps them (SPEC.md 3.9).
+
+    The text scan tells whether a built-in lead-in phrase or the marker may occur; a
+    layer with none keeps its bytes and code ranges.  If lines move, the code is found anew.
+    """
+    if policy.unordered == "keep" or not (scanned.may_declare or policy.unordered_markers):
+        return scanned
+    text = scanned.text.decode("utf-8")
+    ordered = sort_unordered(text, markers=policy.unordered_markers)
+    if ordered == text:
+        return scanned
+    return Scanned(ordered.encode("utf-8"), code_ranges(ordered), may_declare=True)
+
+
+def code_ranges(text: str) -> list[tuple[int, int]]:
+    """Where the code of a canonical layer is, as UTF-8 byte ranges (SPEC.md 3.4)."""
+    code, pos = [], 0
+    for segment in t.split_fences(text):
+        if segment.is_code and segment.text:
+            code.append((pos, pos + len(segment.text)))
+        pos += len(segment.text)
+    return t.byte_spans(text, code)
 
 
 def explain_text(layer: LayerName, text: str) -> list[Change]:
@@ -203,7 +199,7 @@ def canonicalize(
         secret=secret,
     )
     if key is not None:
-        MEMO.put(key, result, size=2 * sum(len(text) for text in result.layers.values()))
+        MEMO.put(key, result, size=2 * result.size)
     return result
 
 
@@ -224,20 +220,20 @@ def _canonicalize(
         "developer": _text_argument(developer, "developer"),
         "project": _text_argument(project, "project"),
     }
-    texts: dict[LayerName, str] = {}
-    code: dict[LayerName, list[tuple[int, int]] | None] = {}
-    for name, text in raw.items():
-        canonical, code[name] = text_stage(text)
-        texts[name] = _ordered(canonical, policy)
-        if texts[name] is not canonical:
-            code[name] = None  # lines moved: hoisting finds the code again
-    hoisted, bindings = hoist(texts, code=code, policy=policy, roots=roots)
-    layers: dict[LayerName, str] = {name: data.decode("utf-8") for name, data in hoisted.items()}
-    layers["tools"] = canonical_tools(tools, sort=policy.tools == "sort")
+    ordered = {name: _ordered(text_stage(text), policy) for name, text in raw.items()}
+    hoisted, bindings = hoist(
+        {name: layer.text for name, layer in ordered.items()},
+        code={name: layer.code for name, layer in ordered.items()},
+        policy=policy,
+        roots=roots,
+    )
+    encoded: dict[LayerName, bytes] = {
+        **hoisted,
+        "tools": canonical_tools(tools, sort=policy.tools == "sort").encode("utf-8"),
+    }
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
-    encoded = {**hoisted, "tools": layers["tools"].encode("utf-8")}
     layer_keys = chain.keys((name, encoded[name]) for name in LAYERS)
     style, slash = policy.placeholder_style, policy.windows_separators == "slash"
 
@@ -246,17 +242,19 @@ def _canonicalize(
         for name, text in raw.items():
             changes += explain_text(name, text)
             normal = canonical_text(text)
-            changes += diff("unordered", name, normal, texts[name])
-            changes += diff("volatile", name, texts[name], layers[name])
+            unordered = ordered[name].text.decode("utf-8")
+            changes += diff("unordered", name, normal, unordered)
+            changes += diff("volatile", name, unordered, encoded[name].decode("utf-8"))
         return tuple(changes)
 
     def restored() -> dict[LayerName, str]:
         return {
-            name: restore(layers[name], bindings, style=style, slash_windows=slash) for name in raw
+            name: restore(encoded[name].decode("utf-8"), bindings, style=style, slash_windows=slash)
+            for name in raw
         }
 
     return CanonicalPrefix.build(
-        layers=layers,
+        data=encoded,
         layer_keys=layer_keys,
         bindings={b.placeholder: b.value for b in bindings},
         spec=SPEC_VERSION,

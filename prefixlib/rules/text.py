@@ -18,6 +18,7 @@ from prefixlib.errors import EncodingError
 __all__ = [
     "INVISIBLE",
     "Segment",
+    "byte_spans",
     "collapse_blank_lines",
     "decode",
     "drop_invisible",
@@ -190,6 +191,19 @@ def split_fences(text: str) -> list[Segment]:
 
 def _has_invisible(text: str) -> bool:
     return any(char in text for char in INVISIBLE)
+
+
+def byte_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping character spans of ``text`` as UTF-8 byte spans, in one pass."""
+    if text.isascii():
+        return spans
+    ranges, chars, size = [], 0, 0
+    for start, end in spans:
+        size += len(text[chars:start].encode())
+        length = len(text[start:end].encode())
+        ranges.append((size, size + length))
+        chars, size = end, size + length
+    return ranges
 
 
 def join_segments(segments: list[Segment]) -> str:

@@ -28,7 +28,7 @@ from prefixlib.rules.placeholders import (
     escape_pattern,
     find_roots,
 )
-from prefixlib.rules.text import split_fences
+from prefixlib.rules.text import byte_spans
 
 __all__ = ["hoist", "patterns_for"]
 
@@ -61,37 +61,15 @@ class _Layer:
     candidates: list[Candidate]
 
 
-def _code_bytes(text: str, code: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
-    """The layer's code as byte ranges, from character ranges or found anew (SPEC.md 3.4)."""
-    if code is None:
-        code, pos = [], 0
-        for segment in split_fences(text):
-            if segment.is_code:
-                code.append((pos, pos + len(segment.text)))
-            pos += len(segment.text)
-    return _to_bytes(text, code)
-
-
-def _to_bytes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping character spans of ``text`` as byte spans, in one pass."""
-    if text.isascii():
-        return spans
-    ranges, chars, size = [], 0, 0
-    for start, end in spans:
-        size += len(text[chars:start].encode())
-        length = len(text[start:end].encode())
-        ranges.append((size, size + length))
-        chars, size = end, size + length
-    return ranges
-
-
 def _scan(
-    text: str, data: bytes, code: list[tuple[int, int]], patterns: Patterns, policy: Policy
+    data: bytes, code: list[tuple[int, int]], patterns: Patterns, policy: Policy
 ) -> list[Candidate]:
     """Pass 1 over one layer: every candidate its context allows (SPEC.md 5.2)."""
     candidates = list(patterns.scan(data, code))
-    for user in policy.patterns:
-        candidates.extend(_user_candidates(user, text, code))
+    if policy.patterns:
+        text = data.decode("utf-8")
+        for user in policy.patterns:
+            candidates.extend(_user_candidates(user, text, code))
     return candidates
 
 
@@ -108,7 +86,7 @@ def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) 
         matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
     except TimeoutError as e:
         raise PolicyError(f"pattern {user.name} ran past {USER_PATTERN_TIMEOUT} s") from e
-    spans = _to_bytes(text, [match.span(group) for match in matches])
+    spans = byte_spans(text, [match.span(group) for match in matches])
     return [
         Candidate("label", user.name, start, end)
         for start, end in spans
@@ -126,22 +104,20 @@ def _declared_roots(layer: _Layer) -> Iterator[tuple[bytes, str]]:
 
 
 def hoist(
-    layers: Mapping[LayerName, str],
+    layers: Mapping[LayerName, bytes],
     *,
-    code: Mapping[LayerName, list[tuple[int, int]] | None] | None = None,
+    code: Mapping[LayerName, list[tuple[int, int]]],
     policy: Policy,
     roots: Mapping[str, str] | None,
 ) -> tuple[dict[LayerName, bytes], list[Binding]]:
-    """Hoist the volatile values of the text layers; return their bytes and the bindings.
-
-    ``code`` gives each layer's code as character ranges where the caller knows them.
+    """Hoist the volatile values of the canonical text layers (UTF-8); return them and the
+    bindings.  ``code`` gives each layer's code as byte ranges (SPEC.md 3.4).
     """
     patterns = patterns_for(policy)
-    scanned: dict[LayerName, _Layer] = {}
-    for name, text in layers.items():
-        data = text.encode("utf-8")
-        ranges = _code_bytes(text, (code or {}).get(name))
-        scanned[name] = _Layer(data, _scan(text, data, ranges, patterns, policy))
+    scanned = {
+        name: _Layer(data, _scan(data, code[name], patterns, policy))
+        for name, data in layers.items()
+    }
     fixed = _given_roots(roots)
     every_root = dict.fromkeys((value, "ROOT") for value in fixed)
     for layer in scanned.values():

@@ -1,0 +1,80 @@
+"""The one-scan text rules equal the rule functions applied one by one (SPEC.md 3.4-3.8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+from prefixlib.pipeline import canonical_text, code_ranges, stepwise_text, text_stage
+from prefixlib.rules.text import INVISIBLE
+from prefixlib.rules.text_scan import scan_layer
+from tests.conftest import corpus_files
+from tests.strategies import text_layers
+
+_VISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+
+
+def _check(text: str) -> None:
+    """The scan agrees with the rule functions on text, code ranges and lead-in words."""
+    expected = stepwise_text(text)
+    stage = text_stage(text)
+    assert stage.text.decode("utf-8") == expected
+    assert stage.code == code_ranges(expected)
+    folded = expected.encode("utf-8").lower()
+    if b"order" in folded or b"prefixlib:" in folded:
+        assert stage.may_declare
+
+
+@given(text_layers)
+def test_scan_equals_the_rules_one_by_one(text: str) -> None:
+    _check(text)
+
+
+@given(text_layers)
+def test_scan_without_invisible_characters(text: str) -> None:
+    text = text.translate(_VISIBLE)
+    assert scan_layer(text.encode("utf-8")) is not None
+    _check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n",
+        "  \t\n \n",
+        "a",
+        "a  ",
+        "a\n\n\n\nb",
+        "a  \n  \n\n\t\nb\n",
+        "```",  # an opener as the last line has no content
+        "```\n",
+        "```py  \ncode  \n\n\n\n```  \nafter  \n",
+        "~~~ `info` with backticks\n  x  \n~~~\n",
+        "``` `not an opener`\n  text  \n",
+        "````\n```\n  still code  \n````\n\n\n",
+        "   ```\n\tindented fence\n ```\n",
+        "```\nunclosed  \n\n\n  \n",
+        "text\n```\n```\n\n\n\nmore\n",
+        "~~~~\n~~~\n~~~~~\nafter \n",
+        "The order of these does not matter:\n- b\n- a\n",
+        "ORDER\nPrefixLib: unordered\n",
+    ],
+)
+def test_edge_cases(text: str) -> None:
+    _check(text)
+    _check(text.replace("\n", "\r\n"))
+
+
+def test_invisible_characters_take_the_rule_functions() -> None:
+    for char in INVISIBLE:
+        assert scan_layer(f"a{char}b\n".encode()) is None
+        assert canonical_text(f"a{char}b\n") == "ab\n"
+    assert scan_layer("naïve café — ok\n".encode()) is not None
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: Path(p).name)
+def test_corpus(path: Path) -> None:
+    _check(path.read_text(encoding="utf-8"))
