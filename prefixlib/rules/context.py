@@ -13,11 +13,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import re2
 
 from prefixlib.rules import ids, paths, timestamps
+from prefixlib.rules.engine import UNANCHORED, matcher
 
 __all__ = ["CONTEXT_TAGS", "Candidate", "Patterns"]
 
@@ -36,12 +37,10 @@ _SEPARATOR: Final = (
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
-_UNANCHORED: Final = re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A value to hoist: ``text[start:end]`` of ``kind``, found in the way ``role`` says.
 
     Roles: ``label`` (after a label), ``bare`` (inside a context block),
@@ -86,14 +85,13 @@ class _Pattern:
     def compile(self) -> _Pattern:
         # The compiled matcher, called directly: the module's Python Match objects cost
         # more than the match itself at a candidate per KB (shared/PERF.md).
-        compiled = re2.compile("|".join(self._alternatives).encode())
-        self._match = compiled._regexp.Match  # type: ignore[attr-defined]
+        self._match = matcher("|".join(self._alternatives).encode())
         self._last = len(self.roles) - 1
         return self
 
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        spans = self._match(_UNANCHORED, text, pos, end)
+        spans = self._match(UNANCHORED, text, pos, end)
         whole = spans[0]
         if whole[0] < 0:
             return None
@@ -159,7 +157,7 @@ class Patterns:
         self._common(self.prose, escape)
         self.prose.compile()
 
-        self._close = re2.compile(rf"</(?:{self._tags})>".encode())
+        self._close = matcher(rf"</(?:{self._tags})>".encode())
         self.context = _Pattern()
         self._common(self.context, escape)
         for kind, pattern in self._bare:
@@ -227,10 +225,10 @@ class Patterns:
                 continue
             # a block ends at its closing tag, within the same prose segment
             limit = starts[region + 1] if region + 1 < len(starts) else end
-            close = self._close.search(text, pos, limit)
-            if close is not None:  # an unclosed tag is a mention, not a block
-                yield from self._accepted(self.context, text, pos, close.start())
-                pos = close.end()
+            close_start, close_end = self._close(UNANCHORED, text, pos, limit)[0]
+            if close_start >= 0:  # an unclosed tag is a mention, not a block
+                yield from self._accepted(self.context, text, pos, close_start)
+                pos = close_end
 
     def _accepted(self, p: _Pattern, text: bytes, pos: int, end: int) -> Iterator[Candidate]:
         while pos < end:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-import re2
+from prefixlib.rules.engine import ANCHOR_START, matcher
 
 __all__ = [
     "HOME",
@@ -80,7 +80,7 @@ TEMP_LABELS: Final[tuple[str, ...]] = (
 #: Labels whose path value is a home directory (only where they start a field).
 HOME_FIELD_LABELS: Final[tuple[str, ...]] = (r"home(?: dir(?:ectory)?)?",)
 
-_CONTINUATION = re2.compile(rf"(?:{_SEP}{SEGMENT})*{_SEP}?".encode())
+_CONTINUATION = matcher(rf"(?:{_SEP}{SEGMENT})*{_SEP}?".encode())
 _SEGMENT_BYTE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@%+=~-")
 
 
@@ -107,8 +107,7 @@ def is_root_end(text: bytes, end: int) -> bool:
 
 def continuation_end(text: bytes, end: int) -> int:
     """Where the rest of a path that starts at ``end`` stops (SPEC.md 5.4.4)."""
-    match = _CONTINUATION.match(text, end)
-    return end if match is None else match.end()
+    return _CONTINUATION(ANCHOR_START, text, end, len(text))[0][1]
 
 
 def backslashed(root: bytes) -> bool:

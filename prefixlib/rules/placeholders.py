@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding
@@ -53,8 +52,7 @@ def find_roots(text: bytes, roots: Iterable[tuple[bytes, str]]) -> list[Candidat
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Place:
+class _Place(NamedTuple):
     """A value resolved for hoisting: ``text[start:end]``, its path continuation to ``rest``."""
 
     start: int

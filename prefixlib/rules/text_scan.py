@@ -14,21 +14,24 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-import re2
+from prefixlib.rules.engine import UNANCHORED, matcher
 
 __all__ = ["Scanned", "scan_layer"]
 
-_SCAN: Final = re2.compile(
-    rb"(?m:^)[ \t]*(`{3,}|~{3,})"  # 1: a run of fence characters starting a line (3.4)
-    rb"|(?m:^)((?:[ \t]*\n){2,})"  # 2: a run of two or more blank lines (3.6, 3.7)
-    rb"|([ \t]+)(?:\n|\z)"  # 3: spaces and tabs at the end of a line (3.6)
-    rb"|([\x{200B}-\x{200D}\x{2060}\x{FEFF}])"  # 4: an invisible character (3.5)
-    rb"|((?i:order|prefixlib:))"  # 5: may declare an unordered list (3.9)
+# No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
+# which alternative it is (see scan_layer).
+_MATCH: Final = matcher(
+    rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"  # a run of fence characters starting a line (3.4)
+    rb"|(?m:^)(?:[ \t]*\n){2,}"  # two or more blank lines (3.6, 3.7)
+    rb"|[ \t]+(?:\n|\z)"  # spaces and tabs at the end of a line (3.6)
+    rb"|[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"  # an invisible character (3.5)
+    rb"|(?i:order|prefixlib:)"  # may declare an unordered list (3.9)
 )
-_MATCH: Final = _SCAN._regexp.Match  # type: ignore[attr-defined]
-_UNANCHORED: Final = re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
 _BACKTICK: Final = 0x60
+_TILDE: Final = 0x7E
+_LF: Final = 0x0A
 _BLANK: Final = b" \t\n"
+_INVISIBLE_LEAD: Final = (0xE2, 0xEF)  # first UTF-8 byte of U+200B-U+2060 and of U+FEFF
 
 
 class Scanned(NamedTuple):
@@ -53,85 +56,71 @@ def scan_layer(data: bytes) -> Scanned | None:
     may_declare = False
     pos = 0
     while pos < end:
-        spans = _MATCH(_UNANCHORED, data, pos, end)
-        start, pos = spans[0]
+        start, pos = _MATCH(UNANCHORED, data, pos, end)[0]
         if start < 0:
             break
-        if spans[1][0] >= 0:
-            run_start, run_end = spans[1]
-            line_end = data.find(b"\n", run_end)
+        last = data[pos - 1]
+        if last in (_BACKTICK, _TILDE):  # a fence run
+            run = pos - len(data[start:pos].lstrip(b" \t"))
+            line_end = data.find(b"\n", pos)
             if fence_char:  # a closer: enough of the fence's character and nothing else
-                rest = data[run_end : end if line_end == -1 else line_end]
-                if (
-                    data[run_start] == fence_char
-                    and run_end - run_start >= fence_length
-                    and not rest.strip(b" \t")
-                ):
+                rest = data[pos : end if line_end == -1 else line_end]
+                if last == fence_char and pos - run >= fence_length and not rest.strip(b" \t"):
                     code.append((code_start, start))
                     fence_char, code_start = 0, end + 1
-            elif line_end != -1 and (
-                data[run_start] != _BACKTICK or b"`" not in data[run_end:line_end]
-            ):
-                fence_char, fence_length = data[run_start], run_end - run_start
-                code_start = line_end + 1
-        elif spans[2][0] >= 0:
+            elif line_end != -1 and (last == _TILDE or b"`" not in data[pos:line_end]):
+                fence_char, fence_length, code_start = last, pos - run, line_end + 1
+        elif data[start] in _BLANK:  # blank lines, or spaces and tabs ending a line
             if start < code_start:
-                cuts.append((start, pos, b"\n"))
-        elif spans[3][0] >= 0:
-            if start < code_start:
-                cuts.append(spans[3] + (b"",))
-        elif spans[4][0] >= 0:
+                if data.count(b"\n", start, pos) > 1:
+                    cuts.append((start, pos, b"\n"))
+                else:
+                    cuts.append((start, pos - (last == _LF), b""))
+        elif data[start] in _INVISIBLE_LEAD:
             return None
         else:
             may_declare = True
     if fence_char:
         code.append((code_start, end))
-    text, code = _rebuild(data, cuts, code)
-    return Scanned(*_trim(text, code), may_declare)
+    return Scanned(*_assemble(data, cuts, code), may_declare)
 
 
-def _rebuild(
+def _assemble(
     data: bytes, cuts: list[tuple[int, int, bytes]], code: list[tuple[int, int]]
 ) -> tuple[bytes, list[tuple[int, int]]]:
-    """``data`` with each cut replaced, and the code ranges moved to match (no cut is in code)."""
-    if not cuts:
-        return data, code
-    out: list[bytes] = []
-    moved: list[tuple[int, int]] = []
-    last = removed = index = 0
-    for start, stop, replacement in cuts:
-        while index < len(code) and code[index][0] < start:
-            moved.append((code[index][0] - removed, code[index][1] - removed))
-            index += 1
-        out += [data[last:start], replacement]
-        last = stop
-        removed += stop - start - len(replacement)
-    out.append(data[last:])
-    moved += [(s - removed, e - removed) for s, e in code[index:]]
-    return b"".join(out), moved
+    """``data`` with each cut made and trimmed (SPEC.md 3.8), and its code ranges moved.
 
-
-def _trim(text: bytes, code: list[tuple[int, int]]) -> tuple[bytes, list[tuple[int, int]]]:
-    """Drop leading and trailing blank lines, end with one LF (SPEC.md 3.8); move the code."""
-    end = len(text)
-    last = end
-    while last and text[last - 1] in _BLANK:
+    Trim bounds are found in ``data`` itself: cuts remove only spaces, tabs and LFs, and
+    never one between a line's start and its first other character.  So each cut lies
+    wholly inside or outside the bounds, and the layer is copied at most once.
+    """
+    last = len(data)
+    while last and data[last - 1] in _BLANK:
         last -= 1
     if not last:
         return b"", []
     first = 0
-    while text[first] in _BLANK:
+    while data[first] in _BLANK:
         first += 1
-    start = text.rfind(b"\n", 0, first) + 1
-    stop = text.find(b"\n", last)
+    start = data.rfind(b"\n", 0, first) + 1
+    stop = data.find(b"\n", last)
     if stop == -1:
-        stop = end
-    already = start == 0 and stop == end - 1
-    trimmed = text if already else text[start:stop] + b"\n"
-    # code that runs to the end of the layer (a fence left open) takes the final LF
-    code = [
-        (max(s - start, 0), (stop + 1 if e >= stop else e) - start)
-        for s, e in code
-        if min(e, stop) > s
-    ]
-    return trimmed, code
+        stop = len(data)
+    cuts = [cut for cut in cuts if start <= cut[0] < stop]
+    out: list[bytes] = []
+    moved: list[tuple[int, int]] = []
+    pos, removed, index = start, start, 0
+    for cut_start, cut_stop, replacement in (*cuts, (stop, stop, b"\n")):
+        # code between the previous cut and this one moves back by what was removed so far
+        while index < len(code) and code[index][0] < cut_start:
+            code_start, code_end = code[index]
+            if min(code_end, stop) > code_start:
+                end = stop + 1 if code_end >= stop else code_end  # a fence left open takes the LF
+                moved.append((max(code_start, start) - removed, end - removed))
+            index += 1
+        out += [data[pos:cut_start], replacement]
+        pos = cut_stop
+        removed += cut_stop - cut_start - len(replacement)
+    if len(out) == 2 and start == 0 and stop == len(data) - 1:
+        return data, moved  # already canonical: no copy
+    return b"".join(out), moved
