@@ -7,6 +7,7 @@ the spec version, the policy fingerprint, the namespace and the secret.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Iterable
 from typing import Final, TypeVar
 
@@ -38,6 +39,7 @@ SECRET_SIZE: Final = 32
 
 _Name = TypeVar("_Name", bound=str)
 
+_UPDATES: Final = 1 << 18
 _THREADED: Final = 1 << 20
 _ROOT: Final = b"\x00"
 _LAYER: Final = b"\x01"
@@ -48,8 +50,13 @@ def frame(tag: str, value: bytes) -> bytes:
 
     SPEC.md 6.1.
     """
+    return _frame_head(tag, len(value)) + value
+
+
+def _frame_head(tag: str, length: int) -> bytes:
+    """A field's bytes before its value (SPEC.md 6.1)."""
     name = tag.encode("ascii")
-    return len(name).to_bytes(1, "big") + name + len(value).to_bytes(8, "big") + value
+    return len(name).to_bytes(1, "big") + name + length.to_bytes(8, "big")
 
 
 def format_key(state: bytes) -> str:
@@ -74,31 +81,56 @@ class LayerChain:
         namespace: str = "",
         secret: bytes | None = None,
     ) -> None:
-        self._key = None if secret is None else _secret_key(secret)
-        self.state = self._hash(
-            _ROOT,
-            frame("spec", SPEC_VERSION.encode("ascii")),
-            frame("policy", policy_fingerprint),
-            frame("namespace", namespace.encode("utf-8")),
-        )
+        if secret is None:
+            self._key = None
+            self.state = _header_state(policy_fingerprint, namespace)
+        else:
+            self._key = _secret_key(secret)
+            self.state = self._hash(_header(policy_fingerprint, namespace))
 
     def _hash(self, *parts: bytes) -> bytes:
-        # One buffer: BLAKE3 hashes a large update after a small unaligned one ~1.5x slower.
-        message = b"".join(parts)
-        # Threads pay from about 1 MB (shared/PERF.md); the digest is the same either way.
-        threads = blake3.AUTO if len(message) >= _THREADED else 1
+        # Small messages as one joined buffer: BLAKE3 hashes a large update after a small
+        # unaligned one more slowly.  Large ones without the copy, and from 1 MB with
+        # threads (shared/PERF.md).  The digest is the same either way.
+        size = sum(len(part) for part in parts)
+        if size < _UPDATES:
+            return self._hasher(b"".join(parts), 1).digest()
+        hasher = self._hasher(b"", blake3.AUTO if size >= _THREADED else 1)
+        for part in parts:
+            hasher.update(part)
+        return hasher.digest()
+
+    def _hasher(self, data: bytes, threads: int) -> blake3:
         if self._key is None:
-            return blake3(message, derive_key_context=KEY_CONTEXT, max_threads=threads).digest()
-        return blake3(message, key=self._key, max_threads=threads).digest()
+            return blake3(data, derive_key_context=KEY_CONTEXT, max_threads=threads)
+        return blake3(data, key=self._key, max_threads=threads)
 
     def step(self, layer: str, canonical: bytes) -> bytes:
         """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""
-        self.state = self._hash(_LAYER, self.state, frame(layer, canonical))
+        self.state = self._hash(_LAYER, self.state, _frame_head(layer, len(canonical)), canonical)
         return self.state
 
     def keys(self, layers: Iterable[tuple[_Name, bytes]]) -> dict[_Name, str]:
         """Step through ``layers`` in order; map each layer name to its printed key."""
         return {name: format_key(self.step(name, canonical)) for name, canonical in layers}
+
+
+def _header(policy_fingerprint: bytes, namespace: str) -> bytes:
+    """The message of the chain's first state: spec, policy and namespace (SPEC.md 6.2)."""
+    return b"".join(
+        (
+            _ROOT,
+            frame("spec", SPEC_VERSION.encode("ascii")),
+            frame("policy", policy_fingerprint),
+            frame("namespace", namespace.encode("utf-8")),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _header_state(policy_fingerprint: bytes, namespace: str) -> bytes:
+    """The chain's first state without a secret; the same for every call with one policy."""
+    return blake3(_header(policy_fingerprint, namespace), derive_key_context=KEY_CONTEXT).digest()
 
 
 def check_secret(secret: object) -> None:
