@@ -18,7 +18,7 @@ from typing import Final, NamedTuple
 import re2
 
 from prefixlib.rules import ids, paths, timestamps
-from prefixlib.rules.engine import UNANCHORED, matcher
+from prefixlib.rules.engine import ANCHOR_BOTH, UNANCHORED, Matcher, matcher
 
 __all__ = ["CONTEXT_TAGS", "Candidate", "Patterns"]
 
@@ -37,6 +37,9 @@ _SEPARATOR: Final = (
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
+#: Opens a capturing group while a pattern is built (``(`` in one program, ``(?:`` in the other).
+_GROUP: Final = "\x00("
+_ROOT_START: Final = b"/~"
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -73,34 +76,49 @@ class _Pattern:
     def __init__(self) -> None:
         self._alternatives: list[str] = []
         self.roles: list[tuple[str, str]] = [("", "")]
+        self._roots: Matcher | None = None
 
     def group(self, pattern: str, role: str, kind: str = "") -> str:
         self.roles.append((role, kind))
-        return f"({pattern})"
+        return f"{_GROUP}{pattern})"
 
     def add(self, pattern: str) -> None:
         if pattern:
             self._alternatives.append(pattern)
 
-    def compile(self) -> _Pattern:
-        # The compiled matcher, called directly: the module's Python Match objects cost
-        # more than the match itself at a candidate per KB (shared/PERF.md).
-        self._match = matcher("|".join(self._alternatives).encode())
+    def compile(self, *, roots_first: bool) -> _Pattern:
+        """Build the programs.  ``roots_first``: no alternative before the home and temp dirs
+        can match at a ``/`` or ``~`` (no policy label is in the pattern)."""
+        # Without groups RE2 finds a match by its DFA alone, which is cheap; a grouped
+        # program, anchored to that match, then tells its alternative.  Most matches are
+        # paths under a home or temp dir, which a small program tells apart.
+        pattern = "|".join(self._alternatives)
+        self._find = matcher(pattern.replace(_GROUP, "(?:").encode())
+        self._match = matcher(pattern.replace(_GROUP, "(").encode())
+        if roots_first and ("home", "HOME") in self.roles:
+            self._roots = matcher(f"({paths.TEMP})|(?:{paths.HOME})".encode())
         self._last = len(self.roles) - 1
         return self
 
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        spans = self._match(UNANCHORED, text, pos, end)
-        whole = spans[0]
-        if whole[0] < 0:
+        start, stop = self._find(UNANCHORED, text, pos, end)[0]
+        if start < 0:
             return None
+        # The same match again: RE2 reads the text around it as context, as in the search,
+        # and at the same start the alternative that matched first still matches first.
+        if self._roots is not None and text[start] in _ROOT_START:
+            spans = self._roots(ANCHOR_BOTH, text, start, stop)
+            if spans[0][0] >= 0:
+                if spans[1][0] >= 0:
+                    return Candidate("temp", "TMP", start, stop), stop
+                return Candidate("home", "HOME", start, stop), stop
+        spans = self._match(ANCHOR_BOTH, text, start, stop)
         index = self._last
         while spans[index][0] < 0:  # the one alternative that matched: its group
             index -= 1
         role, kind = self.roles[index]
-        start, stop = spans[index]
-        return Candidate(role, kind, start, stop), whole[1]
+        return Candidate(role, kind, *spans[index]), stop
 
 
 class Patterns:
@@ -155,7 +173,7 @@ class Patterns:
         if hoist_paths:
             self.prose.add(_AGENTS_HEADER + self.prose.group(paths.PATH_VALUE, "label", "ROOT"))
         self._common(self.prose, escape)
-        self.prose.compile()
+        self.prose.compile(roots_first=not self._extra)
 
         self._close = matcher(rf"</(?:{self._tags})>".encode())
         self.context = _Pattern()
@@ -164,12 +182,12 @@ class Patterns:
             self.context.add(self.context.group(pattern, "bare", kind))
         if hoist_paths:
             self.context.add(self.context.group(paths.PATH_VALUE, "bare", "PATH"))
-        self.context.compile()
+        self.context.compile(roots_first=not self._extra)
 
         self.code = _Pattern()
         self._roots(self.code)
         self.code.add(self.code.group(escape, "escape"))
-        self.code.compile()
+        self.code.compile(roots_first=True)
 
     def _common(self, p: _Pattern, escape: str) -> None:
         """Labelled values, path roots and escapes: alike in prose and in context blocks."""

@@ -12,12 +12,14 @@ from typing import Final
 
 import re2
 
-__all__ = ["ANCHOR_START", "UNANCHORED", "Matcher", "matcher"]
+__all__ = ["ANCHOR_BOTH", "ANCHOR_START", "UNANCHORED", "Matcher", "matcher"]
 
 Matcher = Callable[[object, bytes, int, int], Sequence[tuple[int, int]]]
 
 #: Find the first match at or after the start position.
 UNANCHORED: Final = re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
+#: Match exactly from the start position to the end position.
+ANCHOR_BOTH: Final = re2._Anchor.ANCHOR_BOTH  # type: ignore[attr-defined]
 #: Match only at the start position.
 ANCHOR_START: Final = re2._Anchor.ANCHOR_START  # type: ignore[attr-defined]
 
