@@ -59,16 +59,23 @@ def canonical_text(text: str) -> str:
     return text_stage(text).text.decode("utf-8")
 
 
-def text_stage(text: str) -> Scanned:
+def text_stage(text: str, *, source: str = "text") -> Scanned:
     """The canonical UTF-8 bytes of one text layer, where its code is, and whether it may
     declare an unordered list (SPEC.md 3.2-3.8).
 
     One scan applies the rules of SPEC.md 3.4-3.8 (:mod:`~prefixlib.rules.text_scan`);
-    a layer with an invisible character takes the rule functions one by one.
+    a layer with an invisible character takes the rule functions one by one.  A lone
+    surrogate is an :class:`~prefixlib.EncodingError` naming ``source`` (SPEC.md 3.1).
     """
+    original = text
     for _, rule in WHOLE_RULES:
         text = rule(text)
-    scanned = scan_layer(text.encode("utf-8"))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        t.check_encodable(original, source=source)  # raises, naming the line and column
+        raise
+    scanned = scan_layer(data)
     if scanned is not None:
         return scanned
     segments = t.split_fences(text)
@@ -142,8 +149,7 @@ def _text_argument(value: object, layer: LayerName) -> str:
     if isinstance(value, bytes | bytearray):
         return t.decode(bytes(value), source=layer)
     if isinstance(value, str):
-        t.check_encodable(value, source=layer)
-        return value
+        return value  # checked for lone surrogates when it is encoded (text_stage)
     raise TypeError(f"{layer} must be str, bytes or None, not {type(value).__name__}")
 
 
@@ -220,7 +226,7 @@ def _canonicalize(
         "developer": _text_argument(developer, "developer"),
         "project": _text_argument(project, "project"),
     }
-    ordered = {name: _ordered(text_stage(text), policy) for name, text in raw.items()}
+    ordered = {name: _ordered(text_stage(text, source=name), policy) for name, text in raw.items()}
     hoisted, bindings = hoist(
         {name: layer.text for name, layer in ordered.items()},
         code={name: layer.code for name, layer in ordered.items()},
