@@ -68,19 +68,28 @@ def text_stage(text: str, *, source: str = "text") -> Scanned:
     surrogate is an :class:`~prefixlib.EncodingError` naming ``source`` (SPEC.md 3.1).
     """
     original = text
-    for _, rule in WHOLE_RULES:
-        text = rule(text)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        t.check_encodable(original, source=source)  # raises, naming the line and column
-        raise
-    scanned = scan_layer(data)
-    if scanned is not None:
+    text = t.normalize_line_endings(t.strip_bom(text))  # WHOLE_RULES but NFC (SPEC.md 3.2)
+    data = _encode(text, original, source)
+    # NFC (SPEC.md 3.3) only where the scan finds a character it may change
+    scanned = scan_layer(data, normalized=text.isascii())
+    if scanned == "nfc":
+        text = t.normalize_unicode(text)
+        scanned = scan_layer(text.encode("utf-8"))
+    if isinstance(scanned, Scanned):
         return scanned
+    text = t.normalize_unicode(text)
     segments = t.split_fences(text)
     text = t.trim_layer("".join(s.text if s.is_code else _clean_prose(s.text) for s in segments))
     return Scanned(text.encode("utf-8"), code_ranges(text), may_declare=True)
+
+
+def _encode(text: str, original: str, source: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate is an error at its place in ``original`` (3.1)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        t.check_encodable(original, source=source)  # raises, naming the line and column
+        raise
 
 
 def _stages(text: str) -> Iterator[tuple[str, str, str]]:

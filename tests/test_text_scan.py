@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 
 from prefixlib.pipeline import canonical_text, code_ranges, stepwise_text, text_stage
+from prefixlib.rules import nfc
 from prefixlib.rules.text import INVISIBLE
-from prefixlib.rules.text_scan import scan_layer
+from prefixlib.rules.text_scan import Scanned, scan_layer
 from tests.conftest import corpus_files
 from tests.strategies import text_layers
 
@@ -35,7 +39,7 @@ def test_scan_equals_the_rules_one_by_one(text: str) -> None:
 @given(text_layers)
 def test_scan_without_invisible_characters(text: str) -> None:
     text = text.translate(_VISIBLE)
-    assert scan_layer(text.encode("utf-8")) is not None
+    assert isinstance(scan_layer(text.encode("utf-8")), Scanned)
     _check(text)
 
 
@@ -70,9 +74,46 @@ def test_edge_cases(text: str) -> None:
 
 def test_invisible_characters_take_the_rule_functions() -> None:
     for char in INVISIBLE:
-        assert scan_layer(f"a{char}b\n".encode()) is None
+        assert scan_layer(f"a{char}b\n".encode()) == "invisible"
         assert canonical_text(f"a{char}b\n") == "ab\n"
-    assert scan_layer("naïve café — ok\n".encode()) is not None
+    assert isinstance(scan_layer("naïve café — ok\n".encode()), Scanned)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cafe\u0301", "\u1fef\u1fef\u1fef\nfenced\n```", "\u2126", "\u1100\u1161", "a\u0316\u0301"],
+)
+def test_a_layer_nfc_may_change_is_normalised_first(text: str) -> None:
+    data = text.encode()
+    assert scan_layer(data, normalized=False) == "nfc"
+    assert isinstance(scan_layer(data), Scanned)  # no stop where NFC is known to be done
+    _check(text)
+
+
+def test_nfc_stable_text_is_not_normalised() -> None:
+    text = "Ærøskøbing — “quoted” → café ✅ 日本語 \U0001f600 naïve\n"
+    assert isinstance(scan_layer(text.encode(), normalized=False), Scanned)
+
+
+def test_the_nfc_table_holds_every_character_nfc_may_change() -> None:
+    """Under this interpreter's Unicode, whatever version generated the table."""
+    ranges = [
+        (int(a, 16), int(b or a, 16))
+        for a, b in re.findall(r"\\x\{([0-9A-F]+)\}(?:-\\x\{([0-9A-F]+)\})?", nfc.UNSTABLE)
+    ]
+    starts = [start for start, _ in ranges]
+    for cp in nfc.unstable_code_points(unassigned=False):
+        index = bisect.bisect_right(starts, cp) - 1
+        assert index >= 0, hex(cp)
+        assert ranges[index][0] <= cp <= ranges[index][1], hex(cp)
+
+
+@pytest.mark.skipif(
+    unicodedata.unidata_version != nfc.UNICODE_VERSION,
+    reason=f"the table is for Unicode {nfc.UNICODE_VERSION}",
+)
+def test_the_nfc_table_is_as_generated() -> None:
+    assert nfc.char_class(nfc.unstable_code_points()) == nfc.UNSTABLE
 
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: Path(p).name)

@@ -12,26 +12,35 @@ Tests compare this module with the rule functions on random and real layers.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
+from prefixlib.rules import nfc
 from prefixlib.rules.engine import UNANCHORED, matcher
+from prefixlib.rules.text import INVISIBLE
 
-__all__ = ["Scanned", "scan_layer"]
+__all__ = ["Fallback", "Scanned", "scan_layer"]
 
-# No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
-# which alternative it is (see scan_layer).
-_MATCH: Final = matcher(
+_ALTERNATIVES: Final = (
     rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"  # a run of fence characters starting a line (3.4)
     rb"|(?m:^)(?:[ \t]*\n){2,}"  # two or more blank lines (3.6, 3.7)
     rb"|[ \t]+(?:\n|\z)"  # spaces and tabs at the end of a line (3.6)
     rb"|[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"  # an invisible character (3.5)
     rb"|(?i:order|prefixlib:)"  # may declare an unordered list (3.9)
 )
+# No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
+# which alternative it is (see scan_layer).
+_MATCH: Final = matcher(_ALTERNATIVES)
+#: Also stops at a character NFC may change (SPEC.md 3.3), for a layer not yet in NFC.
+_MATCH_NFC: Final = matcher(_ALTERNATIVES + b"|[" + nfc.UNSTABLE.encode() + b"]")
 _BACKTICK: Final = 0x60
 _TILDE: Final = 0x7E
 _LF: Final = 0x0A
 _BLANK: Final = b" \t\n"
-_INVISIBLE_LEAD: Final = (0xE2, 0xEF)  # first UTF-8 byte of U+200B-U+2060 and of U+FEFF
+_INVISIBLE: Final = frozenset(char.encode() for char in INVISIBLE)
+
+#: Why :func:`scan_layer` stopped: the rule functions must handle an invisible character,
+#: and a layer that NFC may change must be normalised first.
+Fallback = Literal["invisible", "nfc"]
 
 
 class Scanned(NamedTuple):
@@ -42,12 +51,15 @@ class Scanned(NamedTuple):
     may_declare: bool  # holds "order" or "prefixlib:", ASCII case folded
 
 
-def scan_layer(data: bytes) -> Scanned | None:
+def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     """Apply fences, trailing whitespace, blank lines and trim (SPEC.md 3.4-3.8) to ``data``.
 
-    ``data`` is the layer after SPEC.md 3.2-3.3, as UTF-8.  Returns None if the layer
-    holds an invisible character (SPEC.md 3.5): the rule functions handle that case.
+    ``data`` is the layer after SPEC.md 3.2, as UTF-8, and in NFC (SPEC.md 3.3) if
+    ``normalized``; if not, the scan stops at a character NFC may change and returns
+    ``"nfc"``.  It returns ``"invisible"`` if the layer holds an invisible character
+    (SPEC.md 3.5): the rule functions handle that case.
     """
+    match = _MATCH if normalized else _MATCH_NFC
     end = len(data)
     cuts: list[tuple[int, int, bytes]] = []  # (start, stop, replacement), in order
     code: list[tuple[int, int]] = []
@@ -56,7 +68,7 @@ def scan_layer(data: bytes) -> Scanned | None:
     may_declare = False
     pos = 0
     while pos < end:
-        start, pos = _MATCH(UNANCHORED, data, pos, end)[0]
+        start, pos = match(UNANCHORED, data, pos, end)[0]
         if start < 0:
             break
         last = data[pos - 1]
@@ -76,8 +88,8 @@ def scan_layer(data: bytes) -> Scanned | None:
                     cuts.append((start, pos, b"\n"))
                 else:
                     cuts.append((start, pos - (last == _LF), b""))
-        elif data[start] in _INVISIBLE_LEAD:
-            return None
+        elif data[start] >= 0x80:
+            return "invisible" if data[start:pos] in _INVISIBLE else "nfc"
         else:
             may_declare = True
     if fence_char:
