@@ -567,3 +567,235 @@ def test_canonical_big_doubles_round_trip() -> None:
         text = dumps(value)
         assert text.lstrip("-").isdigit()
         assert dumps(loads(text)) == text
+
+
+# --- the cheaper way for JSON text ----------------------------------------------------------
+
+
+def has_float(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(map(has_float, value.values()))
+    if isinstance(value, list):
+        return any(map(has_float, value))
+    return type(value) is float
+
+
+def texts_of(value: object) -> list[str]:
+    """JSON texts of ``value``: canonical, ASCII-only (surrogate pair escapes), indented."""
+    return [dumps(value), json.dumps(value), json.dumps(value, ensure_ascii=False, indent=1)]
+
+
+def has_colon_escape(text: str) -> bool:
+    return "\\u003a" in text or "\\u003A" in text
+
+
+@given(json_values | plain_values)
+def test_cheaper_way_matches_loads_and_dumps(value: object) -> None:
+    for text in texts_of(value):
+        expected = loads(text)
+        parsed = cj.parse_unchecked(text)
+        if parsed is None:
+            assert has_colon_escape(text)
+            continue
+        assert repr(parsed[0]) == repr(expected)  # also the order of members, and -0.0
+        assert parsed[1] == has_float(expected)
+        assert cj.dumps_parsed(parsed[0], parsed[1], "t") == dumps(expected)
+        assert cj.members_kept(text, dumps(expected))
+
+
+#: JSON text with duplicate member names now and then, spelt alike or by escapes, and
+#: colons inside and outside strings.
+_key_texts = st.sampled_from(
+    [
+        *['"a"', '"\\u0061"', '"b"', '":"', '"a:"', '"a:b"', '""', '"\U0001f600"'],
+        *['"\\ud83d\\ude00"', '"\ufb33"', '"\u00e9"', '"e\\u0301"'],
+    ]
+)
+_scalar_texts = st.sampled_from(
+    [
+        *["null", "true", "0", "-7", "9007199254740991", "0.5", "-0.0", "1e21", "1E-7"],
+        *["100000000000000000000", '":"', '"x:y"', '"\\u003A"', '"\\\\"'],
+        *['"\\ud83d\\ude00"', '"\u00e9\\n\\t"', '"\U0001f680"', '"\\"::\\""'],
+    ]
+)
+json_texts = st.recursive(
+    _scalar_texts,
+    lambda children: (
+        st.lists(children, max_size=4).map(lambda items: "[" + ", ".join(items) + "]")
+        | st.lists(st.tuples(_key_texts, children), max_size=4).map(
+            lambda pairs: "{" + ",".join(f"{key} :{item}" for key, item in pairs) + "}"
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(json_texts)
+def test_members_kept_finds_every_duplicate(text: str) -> None:
+    parsed = cj.parse_unchecked(text)
+    try:
+        expected = loads(text)
+    except ToolsError as e:
+        error: ToolsError | None = e
+    else:
+        error = None
+    event("colon escape" if parsed is None else "duplicate" if error else "no duplicate")
+    if parsed is None:
+        assert has_colon_escape(text)
+    elif error is not None:
+        assert error.reason.startswith("duplicate key")
+        assert not cj.members_kept(text, dumps(parsed[0]))
+    else:
+        assert repr(parsed[0]) == repr(expected)
+        assert cj.members_kept(text, dumps(expected))
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ('{"a": 1, "b": {"c": [2, {"d": 3}]}}', True),
+        ('{"a:b": "c:d", "e": ":", "::": [":"]}', True),
+        ('{"a": 1, "a": 1}', False),
+        ('[{"a": {"b": 1}}, {"a": {"b": 1, "b": 1}}]', False),
+        ('{"a": 1, "\\u0061": 1}', False),
+        ('{"x": {"a": ":"}, "x": {"a:": ""}}', False),
+        ('{"x": {"a": ":"}, "x": {"a": ":"}}', False),
+    ],
+)
+def test_members_kept(text: str, kept: bool) -> None:
+    parsed = cj.parse_unchecked(text)
+    assert parsed is not None
+    assert cj.members_kept(text, dumps(parsed[0])) is kept
+
+
+def test_members_kept_counts_the_colons_left_out() -> None:
+    text = '{"b": {"c": ":"}, "tools": [{"name": "a:b"}], "a": 1}'
+    layer = dumps([{"name": "a:b"}])
+    assert cj.members_kept(text, layer, {"b": {"c": ":"}, "tools": [], "a": 1})
+    assert not cj.members_kept(text, layer)
+    text = '{"tools": [{"name": "a"}], "tools": [{"name": "a"}]}'
+    assert not cj.members_kept(text, dumps([{"name": "a"}]), {"tools": []})
+    text = '{"tools": [{"name": "a"}], "x": 0.5, "x": 0.5}'
+    assert not cj.members_kept(text, dumps([{"name": "a"}]), {"tools": [], "x": 0.5})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[1, 2",
+        "[1] x",
+        '[\n"a\tb"]',
+        "[01]",
+        "\ufeff[]",
+        "[NaN]",
+        '{"x": Infinity}',
+        "-Infinity",
+        "[1e400]",
+        "9007199254740993",
+        "[-12345678901234567890]",
+        "1" * 5000,
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_parse_unchecked_refuses_what_parse_refuses(text: str) -> None:
+    assert cj.parse_unchecked(text) is None
+    with pytest.raises(ToolsError):
+        cj.parse(text, "t")
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": "\\u003a"}', '{"\\u003A": 1}', '["\\\\u003a"]', '{":": 1, "\\u003a": 1}']
+)
+def test_parse_unchecked_refuses_colon_escapes(text: str) -> None:
+    """``\\u003a`` (or a backslash, then ``u003a``) is rare, and members_kept() cannot
+    count its colon."""
+    assert cj.parse_unchecked(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "floats"),
+    [
+        ("[1, -2, 9007199254740991, -9007199254740991, 123456789012345]", False),
+        ('["1.5", {"1e2": null}]', False),
+        ("[1.0]", True),
+        ('{"a": [1e2]}', True),
+        ("-0.0", True),
+        ("100000000000000000000", True),  # a double, written as RFC 8785 writes it
+        ("-9007199254740992", True),
+        ("[1]", False),  # no float left over from the call before
+    ],
+)
+def test_parse_unchecked_tells_floats(text: str, floats: bool) -> None:
+    parsed = cj.parse_unchecked(text)
+    assert parsed is not None
+    assert repr(parsed[0]) == repr(loads(text))
+    assert parsed[1] is floats
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"b": 1, "a": [true, null, "\u00e9\\n"]}]',  # the C encoder's text, no walk
+        '[{"x": 0.5, "y": {"z": 1}}]',  # a float
+        '[{"x": 100000000000000000000}]',  # a big integer: a double
+        '[{"\\ud83d\\ude00": 1, "\\ufb33": 2}]',  # keys outside the BMP, by escapes
+        '[{"\U0001f600": 1, "\ufb33": 2}]',
+        '[{"k": ["\U0001f600", "\\ufb33"], "\ufb33": 2}]',  # outside the BMP, not in a key
+    ],
+)
+def test_dumps_parsed_matches_dumps(text: str) -> None:
+    parsed = cj.parse_unchecked(text)
+    assert parsed is not None
+    value, floats = parsed
+    assert cj.dumps_parsed(value, floats, "t") == dumps(value) == oracle(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('["\\ud800"]', "U+D800"),
+        ('[{"k": "a\\udc00"}]', "U+DC00"),
+        ('[{"\\ud83d": 1}]', "U+D83D"),
+        ('[{"\\ud83d\\ude00": "\\ud83d"}]', "U+D83D"),
+        ('[{"x": 0.5, "k": "\\udfff"}]', "U+DFFF"),
+    ],
+)
+def test_dumps_parsed_rejects_lone_surrogates(text: str, fragment: str) -> None:
+    parsed = cj.parse_unchecked(text)
+    assert parsed is not None
+    value, floats = parsed
+    with pytest.raises(ToolsError) as info:
+        cj.dumps_parsed(value, floats, "t")
+    with pytest.raises(ToolsError) as expected:
+        dumps(value, source="t")
+    assert str(info.value) == str(expected.value)
+    assert fragment in info.value.reason
+
+
+def test_dumps_parsed_skips_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object) -> None:
+        raise AssertionError("walked")
+
+    bmp = {**TOOL, "description": "caf\u00e9 \u4e2d\u6587, a\nnewline \ufb33"}
+    texts = [json.dumps([bmp, bmp]), json.dumps([bmp], ensure_ascii=False), '[{"a": 1}]']
+    parsed = [cj.parse_unchecked(text) for text in texts]
+    expected = [oracle(value) for value, _ in filter(None, parsed)]
+    for name in ("_plain", "_dumps", "_members", "_string", "_integer", "_number"):
+        monkeypatch.setattr(cj, name, fail)
+    assert [cj.dumps_parsed(value, floats, "t") for value, floats in filter(None, parsed)] == (
+        expected
+    )
+
+
+def test_dumps_parsed_walks_only_for_text_outside_the_bmp(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object) -> None:
+        raise AssertionError("slow path used")
+
+    parsed = cj.parse_unchecked(json.dumps([TOOL, {"k": ["\U0001f600"]}]))
+    assert parsed is not None
+    value, floats = parsed
+    expected = oracle(value)
+    for name in ("_dumps", "_members", "_string", "_integer", "_number"):
+        monkeypatch.setattr(cj, name, fail)
+    assert cj.dumps_parsed(value, floats, "t") == expected

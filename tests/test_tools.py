@@ -6,17 +6,21 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import rfc8785
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 import prefixlib
-from prefixlib.errors import ToolsError
-from prefixlib.rules.tools import canonical_tools, tool_name
+from prefixlib.errors import PrefixlibError, ToolsError
+from prefixlib.rules import tools as tools_rule
+from prefixlib.rules.canonical_json import json_text, loads
+from prefixlib.rules.tools import Tools, canonical_tools, tool_name
 
 Tool = dict[str, Any]
 
@@ -458,3 +462,146 @@ def test_agent_tools() -> None:
     assert canonical_tools({"tools": AGENT_TOOLS[::-1]}) == out
     assert prefixlib.cache_key(tools=AGENT_TOOLS[::-1]) == prefixlib.cache_key(tools=AGENT_TOOLS)
     assert prefixlib.canonicalize(tools=AGENT_TOOLS).layers["tools"] == out
+
+
+# --- JSON text: the cheaper way gives what the full path gives ----------------------------
+
+
+def outcome(tools: Tools, sort: bool, *, full: bool = False) -> str | tuple[str, str]:
+    """The layer, or the error, of ``tools``; with ``full``, the cheaper way switched off."""
+    try:
+        if full:
+            with patch.object(tools_rule, "_from_text", lambda text, sort, source: None):
+                return canonical_tools(tools, sort=sort)
+        return canonical_tools(tools, sort=sort)
+    except PrefixlibError as e:
+        return type(e).__name__, str(e)
+
+
+def cheaper(text: str, sort: bool) -> bool:
+    """Whether ``text`` takes the cheaper way."""
+    return tools_rule._from_text(json_text(text, "tools"), sort, "tools") is not None
+
+
+CHEAPER_TEXTS = [
+    json.dumps(AGENT_TOOLS),
+    json.dumps(AGENT_TOOLS, ensure_ascii=False, indent=2),
+    json.dumps({"tools": AGENT_TOOLS[::-1]}),
+    '\ufeff[{"name": "b"}, {"name": "a:b", "description": "see: https://x.example"}]',
+    '[{"name": "t", "temperature": 0.7, "n": [1e2, -0.0]}]',
+    '[{"name": "t", "maximum": 100000000000000000000}]',
+    '[{"name": "t", "x": {"\\ud83d\\ude00": 1, "\\ufb33": 2}}, {"name": "\U0001f600"}]',
+    '[{"name": "t", "description": "\U0001f680 \u00e9", "required": ["\\u00e9"]}]',
+    '[{"type": "mcp", "server_label": "b"}, {"type": "mcp", "server_label": "a"}]',
+    '{"tools": [{"name": "a"}], "tool_choice": {"x": ":", "y": 0.5}, "z": "\\ud800"}',
+]
+
+FULL_TEXTS = [
+    # duplicate member names: the parse reports them first
+    '[{"name": "a", "name": "b"}]',
+    '[{"name": "a", "p": {"x": 1, "x": 1}}]',
+    '[{"name": "a", "p": {"\\u0078": 1, "x": 1}}]',
+    '{"tools": [{"name": "a"}], "tools": [{"name": "b"}]}',
+    '{"tools": [{"name": "a"}], "x": {"k": 1, "k": 2}}',
+    '{"x": ":", "tools": [{"name": "a"}], "x": ":"}',
+    '[{"name": 1, "name": 2}]',
+    '[{"name": "a"}, {"name": "a", "x": {"k": 1, "k": 1}}]',
+    '[{"a": 1, "a": 2, "x": NaN}]',
+    # an escaped colon: no duplicate, but only the full path can tell
+    '[{"name": "a\\u003ab"}]',
+    '[{"name": "a", "x": 1, "x\\u003A": 2}]',
+    # outside RFC 8785's domain, or not JSON
+    '[{"name": "a", "d": "\\ud800"}]',
+    '[{"name": "\\udc00"}]',
+    '[{"name": "a", "d": "\ud800"}]',
+    '[{"name": "a", "n": 9007199254740993}]',
+    '[{"name": "a", "n": NaN}]',
+    '[{"name": "a", "n": 1e400}]',
+    '[{"name": "a"},]',
+    '[{"name": "a", "x": ' + "[" * 100_000 + "]" * 100_000 + "}]",
+    # not an array of tools, or not a valid one
+    '{"name": "a"}',
+    '"tools"',
+    "{}",
+    "[]",
+    '{"tools": []}',
+    '[{"name": "a"}, {"name": "a"}]',
+    '[{"type": "w"}, {"type": "w"}]',
+    '[{"name": "a"}, ["b"]]',
+    '[{"description": "x"}]',
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "takes"), [(t, True) for t in CHEAPER_TEXTS] + [(t, False) for t in FULL_TEXTS]
+)
+@pytest.mark.parametrize("sort", [True, False])
+def test_text_takes_the_cheaper_way_only_where_it_may(text: str, takes: bool, sort: bool) -> None:
+    assert cheaper(text, sort) is takes
+    expected = outcome(text, sort, full=True)
+    assert outcome(text, sort) == expected
+    data = text.encode("utf-8", "surrogatepass")  # a lone surrogate: not UTF-8
+    assert outcome(data, sort) == outcome(data, sort, full=True)
+
+
+def test_shipped_tools_take_the_cheaper_way() -> None:
+    """The example session's tools and the benchmarks' (SPEC.md 4.1's object form and array)."""
+    repo = Path(__file__).resolve().parents[1]
+    bench = json.loads((repo / "benchmarks" / "tools.json").read_text(encoding="utf-8"))
+    for text in (
+        (repo / "examples" / "session" / "tools.json").read_text(encoding="utf-8"),
+        json.dumps(bench["builtin"] + bench["mcp"], ensure_ascii=False),
+    ):
+        for sort in (True, False):
+            assert cheaper(text, sort)
+            assert outcome(text, sort) == outcome(text, sort, full=True)
+
+
+def test_duplicate_keys_are_reported_first() -> None:
+    assert outcome('[{"name": 1, "name": 2}]', True) == (
+        "ToolsError",
+        'tools: duplicate key "name"',
+    )
+
+
+_extra_members = st.sampled_from(
+    [
+        '"description": "a: b"',
+        '"x": 0.5',
+        '"x": 100000000000000000000',
+        '"x": 9007199254740993',
+        '"x": "\\ud800"',
+        '"x": {"\\ud83d\\ude00": 1, "\\ufb33": 2}',
+        '"x\\u003a": 1',
+        '"x": {"a": 1, "a": 2}',
+        '"x": [1, 2, {"y": null}]',
+        '"x": "\U0001f680"',
+        '"name": "dup"',
+    ]
+)
+
+
+@st.composite
+def tools_texts(draw: st.DrawFn) -> str:
+    """JSON text of tools, now and then with a duplicate member, a float, a lone surrogate,
+    a key outside the BMP, a colon escape or a repeated tool."""
+    parts = []
+    for tool in draw(tool_lists()):
+        text = json.dumps(tool, ensure_ascii=draw(st.booleans()))
+        extra = draw(st.lists(_extra_members, max_size=2)) if draw(st.integers(0, 4)) == 0 else []
+        parts.append("{" + ", ".join(extra) + ", " + text[1:] if extra else text)
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from(parts)))
+    array = "[" + ", ".join(parts) + "]"
+    return draw(
+        st.sampled_from([array, f'{{"tools": {array}}}', f'{{"tools": {array}, "n": 1, "m": ":"}}'])
+    )
+
+
+@given(tools_texts(), st.booleans())
+def test_text_gives_what_the_full_path_gives(text: str, sort: bool) -> None:
+    event("cheaper way" if cheaper(text, sort) else "full path")
+    expected = outcome(text, sort, full=True)
+    assert outcome(text, sort) == expected
+    if isinstance(expected, str):
+        assert expected == oracle(loads(expected))

@@ -12,6 +12,12 @@ Subclasses are serialised as their built-in value: ``bool`` as a literal,
 ``int`` subclasses (``IntEnum``) and ``float`` subclasses by ``int.__repr__``
 and ``float.__repr__``, ``str`` subclasses (``StrEnum``) by their characters,
 and any :class:`~collections.abc.Mapping` by its ``items()``.
+
+JSON text of a tools layer (SPEC.md 4.1) has a cheaper way through, with the same result:
+:func:`parse_unchecked` parses it with no Python call per object, leaving the check for
+duplicate member names to :func:`members_kept`, which counts colons once the text is
+serialised; and :func:`dumps_parsed` serialises what it gave without the walk, which only
+a float, a key outside the BMP or a lone surrogate can need.
 """
 
 from __future__ import annotations
@@ -20,13 +26,23 @@ import contextlib
 import json
 import math
 import re
+import threading
 from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
 
 from prefixlib.errors import EncodingError, ToolsError
 
-__all__ = ["MAX_SAFE_INTEGER", "dumps", "loads"]
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "dumps",
+    "dumps_parsed",
+    "json_text",
+    "loads",
+    "members_kept",
+    "parse",
+    "parse_unchecked",
+]
 
 #: Largest integer magnitude RFC 8785 numbers (IEEE 754 doubles) hold exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -65,9 +81,14 @@ def dumps(value: object, *, source: str = "tools") -> str:
     non-``str`` object key, a non-finite float, an ``int`` beyond 2**53 - 1 in
     magnitude, a lone surrogate, an unsupported type, or nesting too deep.
     """
+    return _dumps(value, source, set())
+
+
+def _dumps(value: object, source: str, bad: set[int]) -> str:
+    """:func:`dumps`, given the ``id`` of each container a walk has found not plain."""
     out: list[str] = []
     try:
-        _write(value, out, source, set())
+        _write(value, out, source, bad)
     except RecursionError:
         raise ToolsError(_TOO_DEEP, source=source) from None
     return "".join(out)
@@ -233,7 +254,17 @@ def loads(data: str | bytes, *, source: str = "tools") -> object:
     beyond a double's range and integers beyond 2**53 - 1 (unless RFC 8785's form of
     a double, see :func:`_int`) are errors: RFC 8785 section 3.1 takes I-JSON (RFC 7493).
     """
-    text = _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    return parse(json_text(data, source), source)
+
+
+def json_text(data: str | bytes, source: str) -> str:
+    """JSON text as :func:`loads` reads it: bytes decoded as UTF-8, a leading byte order
+    mark skipped (RFC 8259 section 8.1)."""
+    return _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+
+
+def parse(text: str, source: str) -> object:
+    """:func:`loads` of text that :func:`json_text` has given."""
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as e:
@@ -306,3 +337,100 @@ def _float(text: str) -> float:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=_int
 )
+
+
+# --- the cheaper way for JSON text (SPEC.md 4.1, 4.4) ------------------------------------
+
+
+def parse_unchecked(text: str) -> tuple[object, bool] | None:
+    """``text`` parsed as :func:`parse` does, but for duplicate member names, which it does
+    not look for (the last member of a name stays, as in ``json.loads``), and whether the
+    value holds a float; None wherever :func:`parse` would raise for another reason, and
+    for text with the escape ``\\u003a``, whose colons :func:`members_kept` cannot count.
+
+    Without :func:`_object`, no Python code runs per object.  A caller must rule out a
+    dropped member with :func:`members_kept` before it uses the value or reports an error
+    found in it, as :func:`parse` reports a duplicate name first (RFC 7493 section 2.3).
+    """
+    # rfind() compares the first character, a rare backslash; ``in`` the last, a common "a".
+    if text.rfind("\\u003") >= 0 and ("\\u003a" in text or "\\u003A" in text):
+        return None
+    floats = _SEEN.floats
+    try:
+        value = _UNCHECKED.decode(text)
+    except (ValueError, _Reject, RecursionError):
+        return None
+    # The count only grows, so another parse in between (a signal handler's) can only add.
+    return value, _SEEN.floats != floats
+
+
+class _Seen(threading.local):
+    """How many floats :func:`parse_unchecked` has read in this thread: RFC 8785 writes
+    them apart (section 3.2.2.3)."""
+
+    floats = 0
+
+
+_SEEN = _Seen()
+
+
+def _unchecked_float(text: str) -> float:
+    """:func:`_float`, counted in ``_SEEN``."""
+    _SEEN.floats += 1
+    return _float(text)
+
+
+def _unchecked_int(text: str) -> int | float:
+    """:func:`_int`, counted in ``_SEEN`` where it gives a float."""
+    if len(text) < 16:  # below 10**15 in magnitude: within 2**53 - 1
+        return int(text)
+    value = _int(text)
+    if type(value) is float:
+        _SEEN.floats += 1
+    return value
+
+
+_UNCHECKED = json.JSONDecoder(
+    parse_constant=_constant, parse_float=_unchecked_float, parse_int=_unchecked_int
+)
+
+
+def members_kept(text: str, serialised: str, rest: object = None) -> bool:
+    """Whether :func:`parse_unchecked` kept every member of every object in ``text`` (a
+    text it took): no duplicate name dropped one (RFC 7493 section 2.3).
+
+    ``serialised`` is the RFC 8785 text of what it gave (arrays in any order), or of a part
+    of it; then ``rest`` is what it gave with that part replaced by ``[]``.  Outside strings
+    a colon in JSON text ends a member name; in a string it stands for itself, as neither
+    the text (see :func:`parse_unchecked`) nor an encoder here escapes one (RFC 8785
+    section 3.2.2.2).  So both sides have as many colons unless a member was dropped, its
+    colon with it.
+    """
+    try:
+        outside = 0 if rest is None else _ENCODER.encode(rest).count(":")
+    except RecursionError:
+        return False
+    return text.count(":") == serialised.count(":") + outside
+
+
+def dumps_parsed(value: object, floats: bool, source: str) -> str:
+    """:func:`dumps` of a value made of what :func:`parse_unchecked` gave (``floats`` as it
+    said), without the walk where the value cannot need one (RFC 8785 section 3.2).
+
+    Such a value has only ``dict`` and ``list`` containers, ``str`` keys and ``int``
+    leaves within 2**53 - 1, so without a float the C encoder's text is RFC 8785's unless
+    a key lies outside the BMP or a string holds a lone surrogate (see :func:`_plain`):
+    the text holds every key and string, so its UTF-16 form rules out both.
+    """
+    bad: set[int] = set()
+    if not floats:
+        try:
+            text = _ENCODER.encode(value)
+            if text.isascii():
+                return text
+            units = len(text.encode("utf-16-le")) // 2
+            if units == len(text) or _plain(value, bad):
+                return text
+        except (UnicodeEncodeError, RecursionError):  # a lone surrogate; nesting too deep
+            pass
+    return _dumps(value, source, bad)

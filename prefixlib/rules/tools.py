@@ -3,7 +3,8 @@
 Tool definitions are never changed: the layer is the RFC 8785 text of the array of them
 sorted by name (SPEC.md 4.4), so it does not depend on the order a client lists its tools in.
 Finding a name reads top-level members only (and ``function.name``), so beyond
-serialisation the cost is one sort of the tools.
+serialisation the cost is one sort of the tools.  JSON text takes a cheaper way through
+parsing and serialisation where it can (:func:`_from_text`), with the same result.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import json
 from collections.abc import Mapping, Sequence
 
 from prefixlib.errors import ToolsError
-from prefixlib.rules.canonical_json import dumps, loads
+from prefixlib.rules.canonical_json import (
+    dumps,
+    dumps_parsed,
+    json_text,
+    members_kept,
+    parse,
+    parse_unchecked,
+)
 
 __all__ = ["Tools", "canonical_tools", "tool_name"]
 
@@ -31,7 +39,13 @@ def canonical_tools(tools: Tools | None, *, sort: bool = True, source: str = "to
     """
     if tools is None:
         return ""
-    value: object = loads(tools, source=source) if isinstance(tools, str | bytes) else tools
+    value: object = tools
+    if isinstance(tools, str | bytes):
+        text = json_text(tools, source)
+        canonical = _from_text(text, sort, source)
+        if canonical is not None:
+            return canonical
+        value = parse(text, source)
     if isinstance(value, Mapping) and "tools" in value:
         value = value["tools"]
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
@@ -42,19 +56,43 @@ def canonical_tools(tools: Tools | None, *, sort: bool = True, source: str = "to
     if not value:
         return ""
     try:
-        keys = _sort_keys(value, source)
-        if sort:
-            # Python compares str by code point, which is UTF-8 byte order (SPEC.md 4.4),
-            # not the UTF-16 order RFC 8785 uses for member names.
-            keys.sort()
-            ordered = [value[index] for _, _, index in keys]
-        else:
-            ordered = list(value)
         # One dumps() of the whole array: the json fast path has a fixed cost per call.
-        return dumps(ordered, source=source)
+        return dumps(_ordered(value, sort, source), source=source)
     except ToolsError:
         _check_domain(value, source)
         raise
+
+
+def _from_text(text: str, sort: bool, source: str) -> str | None:
+    """:func:`canonical_tools` of JSON text the cheaper way (see
+    :mod:`prefixlib.rules.canonical_json`); None wherever the text has an error, or
+    might have one, for the full path to find and report it as it always has.
+    """
+    parsed = parse_unchecked(text)
+    if parsed is None:
+        return None
+    value, floats = parsed
+    rest = None  # what the layer leaves out of the text
+    if type(value) is dict and "tools" in value:
+        rest, value = {**value, "tools": []}, value["tools"]
+    if type(value) is not list or not value:
+        return None
+    try:
+        canonical = dumps_parsed(_ordered(value, sort, source), floats, source)
+    except (ToolsError, RecursionError):
+        return None
+    return canonical if members_kept(text, canonical, rest) else None
+
+
+def _ordered(tools: Sequence[object], sort: bool, source: str) -> list[object]:
+    """``tools`` in the order of the layer, checked as :func:`_sort_keys` does."""
+    keys = _sort_keys(tools, source)
+    if not sort:
+        return list(tools)
+    # Python compares str by code point, which is UTF-8 byte order (SPEC.md 4.4),
+    # not the UTF-16 order RFC 8785 uses for member names.
+    keys.sort()
+    return [tools[index] for _, _, index in keys]
 
 
 def tool_name(tool: Mapping[str, object], *, index: int = 0, source: str = "tools") -> str:
