@@ -111,8 +111,11 @@ Subject = tuple[Callable[[Any], object], Callable[[], Any]]
 
 
 def _calls_per_sample(subject: Subject, min_sample: float, max_calls: int) -> int:
-    """Calls per sample so that a sample lasts about ``min_sample``; also a warm-up call."""
+    """Calls per sample so that a sample lasts about ``min_sample``, timed on the second of
+    two calls: the first may pay one-time costs (compiling patterns), and timed alone would
+    make samples of a call or two."""
     call, make_arg = subject
+    call(make_arg())
     arg = make_arg()
     start = time.perf_counter()
     call(arg)
