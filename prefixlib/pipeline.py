@@ -1,8 +1,11 @@
 """The pipeline: runs the rules in the one canonical order (SPEC.md 2).
 
-It holds no rule logic of its own: the order of the rules is the table below,
-and :func:`canonicalize` validates its arguments once, runs each layer through
-the table, and folds the results into the key chain.
+It holds no rule logic of its own.  The order of the text rules is the tables below,
+which :func:`stepwise_text` and ``changes`` run one rule at a time; the hot path,
+:func:`text_stage`, applies the same rules in one scan of each layer
+(:mod:`~prefixlib.rules.text_scan`) and takes the tables only where that scan cannot.
+:func:`canonicalize` validates its arguments once, runs each layer through the text,
+ordering and volatile rules, and folds the results into the key chain.
 """
 
 from __future__ import annotations
@@ -48,12 +51,6 @@ PROSE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
 FINAL_RULE: Final[tuple[str, Rule]] = ("trim", t.trim_layer)
 
 
-def _clean_prose(prose: str) -> str:
-    for _, rule in PROSE_RULES:
-        prose = rule(prose)
-    return prose
-
-
 def canonical_text(text: str) -> str:
     """The canonical form of one text layer (SPEC.md 3)."""
     return text_stage(text).text.decode("utf-8")
@@ -63,8 +60,9 @@ def text_stage(text: str, *, source: str = "text") -> Scanned:
     """The canonical UTF-8 bytes of one text layer, where its code is, and whether it may
     declare an unordered list (SPEC.md 3.2-3.8).
 
-    One scan applies the rules of SPEC.md 3.4-3.8 (:mod:`~prefixlib.rules.text_scan`);
-    a layer with an invisible character takes the rule functions one by one.  A lone
+    One scan applies the rules of SPEC.md 3.4-3.8 (:mod:`~prefixlib.rules.text_scan`),
+    and NFC only if it finds a character NFC may change; a layer with an invisible
+    character takes the rule functions one by one (:func:`stepwise_text`).  A lone
     surrogate is an :class:`~prefixlib.EncodingError` naming ``source`` (SPEC.md 3.1).
     """
     original = text
@@ -77,9 +75,7 @@ def text_stage(text: str, *, source: str = "text") -> Scanned:
         scanned = scan_layer(text.encode("utf-8"))
     if isinstance(scanned, Scanned):
         return scanned
-    text = t.normalize_unicode(text)
-    segments = t.split_fences(text)
-    text = t.trim_layer("".join(s.text if s.is_code else _clean_prose(s.text) for s in segments))
+    text = stepwise_text(text)
     return Scanned(text.encode("utf-8"), code_ranges(text), may_declare=True)
 
 
