@@ -9,8 +9,8 @@ Seed it from the shared corpus (libFuzzer writes new inputs into the first folde
 
 The input's first byte picks the layer split; the rest is split into three layers at
 NUL bytes.  :func:`check` fails on any error other than ``PrefixlibError`` and on any
-broken invariant: text rules idempotent, hoisting lossless, keys well formed and
-reproducible.
+broken invariant: the one-scan text rules equal the rules one by one, text rules
+idempotent, hoisting lossless, keys well formed and reproducible.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import sys
 
 import prefixlib
-from prefixlib.pipeline import canonical_text
+from prefixlib.pipeline import canonical_text, stepwise_text
 from prefixlib.rules.ordering import sort_unordered
 
 _KEY = re.compile(r"pl1_[A-Za-z0-9_-]{43}")
@@ -37,6 +37,7 @@ def check(data: bytes) -> None:
     for name, raw in layers.items():
         text = raw.decode("utf-8")
         normal = canonical_text(text)
+        assert normal == stepwise_text(text), f"{name}: one scan differs from the rules"
         assert canonical_text(normal) == normal, f"{name}: text rules not idempotent"
         assert restored[name] == sort_unordered(normal), f"{name}: hoisting lost something"
     assert all(_KEY.fullmatch(key) for key in cp.layer_keys.values())
