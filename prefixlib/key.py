@@ -25,6 +25,7 @@ __all__ = [
     "check_secret",
     "format_key",
     "frame",
+    "frame_head",
 ]
 
 #: The spec version; any change to canonical output or keys bumps it (SPEC.md 1).
@@ -50,10 +51,10 @@ def frame(tag: str, value: bytes) -> bytes:
 
     SPEC.md 6.1.
     """
-    return _frame_head(tag, len(value)) + value
+    return frame_head(tag, len(value)) + value
 
 
-def _frame_head(tag: str, length: int) -> bytes:
+def frame_head(tag: str, length: int) -> bytes:
     """A field's bytes before its value (SPEC.md 6.1)."""
     name = tag.encode("ascii")
     return len(name).to_bytes(1, "big") + name + length.to_bytes(8, "big")
@@ -107,7 +108,7 @@ class LayerChain:
 
     def step(self, layer: str, canonical: bytes) -> bytes:
         """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""
-        self.state = self._hash(_LAYER, self.state, _frame_head(layer, len(canonical)), canonical)
+        self.state = self._hash(_LAYER, self.state, frame_head(layer, len(canonical)), canonical)
         return self.state
 
     def keys(self, layers: Iterable[tuple[_Name, bytes]]) -> dict[_Name, str]:

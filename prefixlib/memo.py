@@ -18,7 +18,7 @@ from typing import Final
 
 from blake3 import blake3
 
-from prefixlib.key import frame
+from prefixlib.key import frame, frame_head
 from prefixlib.model import CanonicalPrefix
 
 __all__ = ["Memo", "memo_key"]
@@ -64,8 +64,9 @@ def memo_key(
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
         tag = f"{name}:{type(value).__name__}"
-        if len(data) < _DIGEST_FROM:
-            hasher.update(frame(tag, data))
+        if len(data) < _DIGEST_FROM:  # framed without a copy of the layer
+            hasher.update(frame_head(tag, len(data)))
+            hasher.update(data)
         else:  # its full digest, hashed on its own: one aligned pass, no copy
             hasher.update(frame(tag + ":blake3", blake3(data).digest()))
     return hasher.digest()
