@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
+import prefixlib
 from prefixlib.pipeline import canonical_text, code_ranges, stepwise_text, text_stage
 from prefixlib.rules import nfc
+from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.text import INVISIBLE
 from prefixlib.rules.text_scan import Scanned, scan_layer
 from tests.conftest import corpus_files
@@ -119,3 +122,14 @@ def test_the_nfc_table_is_as_generated() -> None:
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: Path(p).name)
 def test_corpus(path: Path) -> None:
     _check(path.read_text(encoding="utf-8"))
+
+
+@given(
+    text_layers,
+    st.sampled_from(["Tools (unordered):", "In ANY order:", "<!-- PrefixLib: unordered -->"]),
+)
+def test_the_scan_never_skips_a_list_to_sort(text: str, lead_in: str) -> None:
+    """Where the scan saw no lead-in word, sorting would change nothing (SPEC.md 3.9)."""
+    text = f"{text}\n{lead_in}\n- b\n- a\n"
+    expected = sort_unordered(canonical_text(text))
+    assert prefixlib.canonicalize(project=text, memo=False).restore()["project"] == expected
