@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -195,7 +195,7 @@ def unstable_code_points(*, unassigned: bool = True) -> Iterator[int]:
             yield cp
 
 
-def char_class(code_points: Iterator[int]) -> str:
+def char_class(code_points: Iterable[int]) -> str:
     """An RE2 character class body (``\\x{300}-\\x{36F}...``) of ascending code points."""
     ranges: list[list[int]] = []
     for cp in code_points:

@@ -22,12 +22,15 @@ from prefixlib.rules.text import INVISIBLE
 
 __all__ = ["Fallback", "Scanned", "scan_layer"]
 
+#: The characters of SPEC.md 3.5 as an RE2 class, from the rules' own set.
+_INVISIBLE_CLASS: Final = f"[{nfc.char_class(sorted(map(ord, INVISIBLE)))}]".encode()
 _ALTERNATIVES: Final = (
     rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"  # a run of fence characters starting a line (3.4)
     rb"|(?m:^)(?:[ \t]*\n){2,}"  # two or more blank lines (3.6, 3.7)
     rb"|[ \t]+(?:\n|\z)"  # spaces and tabs at the end of a line (3.6)
-    rb"|[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"  # an invisible character (3.5)
-    rb"|(?i:order|prefixlib:)"  # may declare an unordered list (3.9)
+    + b"|"
+    + _INVISIBLE_CLASS  # an invisible character (3.5)
+    + rb"|(?i:order|prefixlib:)"  # may declare an unordered list (3.9)
 )
 # No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
 # which alternative it is (see scan_layer).
