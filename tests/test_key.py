@@ -63,6 +63,18 @@ def test_keys_follow_the_spec_text(namespace: str, secret: bytes | None) -> None
     assert cp.key == expected["tools"]
 
 
+@pytest.mark.parametrize("secret", [None, bytes(range(32))])
+def test_keys_of_large_layers_follow_the_spec_text(secret: bytes | None) -> None:
+    # 300 KB is hashed in updates and 9 MB with threads: the digest must not change
+    layers = {
+        "base": "b" * 300_000 + "\n",
+        "developer": "d" * 9_000_000 + "\n",
+        "project": "Proj.\n",
+        "tools": "",
+    }
+    assert prefixlib.derive_keys(layers, secret=secret) == _spec_keys(layers, secret=secret)
+
+
 def test_frame_layout() -> None:
     assert frame("spec", b"1") == b"\x04spec" + b"\x00" * 7 + b"\x01" + b"1"
     assert frame("tools", b"") == b"\x05tools" + b"\x00" * 8
