@@ -24,8 +24,10 @@ from prefixlib.model import CanonicalPrefix
 __all__ = ["Memo", "memo_key"]
 
 _CONTEXT: Final = "prefixlib 2026-11-24 in-process memo key"
-#: From this size a layer is keyed by its own digest: one BLAKE3 call beats a copy into the
-#: shared hasher for large layers, and costs more than it saves for small ones.
+#: Below this total size the whole key message is joined and hashed in one call: BLAKE3 is
+#: fastest on one buffer, and each update costs ~2.5 µs more than the same bytes joined.
+_JOINED_BELOW: Final = 256 * 1024
+#: Above it, from this size a layer is keyed by its own digest, which needs no copy.
 _DIGEST_FROM: Final = 16 * 1024
 
 
@@ -49,21 +51,28 @@ def memo_key(
 ) -> bytes | None:
     """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed.
 
-    It hashes each raw layer (a large one as its full BLAKE3 digest) with the
-    policy fingerprint, the namespace, the secret and the roots.
+    It hashes each raw layer (in a large call, a large layer as its full BLAKE3
+    digest) with the policy fingerprint, the namespace, the secret and the roots.
     """
-    hasher = blake3(derive_key_context=_CONTEXT)
-    hasher.update(frame("policy", policy_fingerprint))
-    hasher.update(frame("namespace", namespace.encode("utf-8", "surrogatepass")))
-    hasher.update(frame("secret", b"" if secret is None else b"\x01" + bytes(secret)))
+    fields = [
+        frame("policy", policy_fingerprint),
+        frame("namespace", namespace.encode("utf-8", "surrogatepass")),
+        frame("secret", b"" if secret is None else b"\x01" + bytes(secret)),
+    ]
     for name, path in (roots or {}).items():
-        hasher.update(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
+        fields.append(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
+    raw: list[tuple[str, bytes]] = []
     for name, value in layers.items():
         try:
-            data = _layer_bytes(value)
+            raw.append((f"{name}:{type(value).__name__}", _layer_bytes(value)))
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
-        tag = f"{name}:{type(value).__name__}"
+    if sum(len(data) for _, data in raw) < _JOINED_BELOW:  # one buffer, one BLAKE3 call
+        for tag, data in raw:
+            fields += (frame_head(tag, len(data)), data)
+        return blake3(b"".join(fields), derive_key_context=_CONTEXT).digest()
+    hasher = blake3(b"".join(fields), derive_key_context=_CONTEXT)
+    for tag, data in raw:
         if len(data) < _DIGEST_FROM:  # framed without a copy of the layer
             hasher.update(frame_head(tag, len(data)))
             hasher.update(data)

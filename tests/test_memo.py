@@ -87,10 +87,19 @@ def test_safe_under_threads() -> None:
     assert len(MEMO) <= MEMO.max_entries
 
 
-def test_large_layers_are_keyed_by_their_full_digest() -> None:
-    big = "word " * 8000  # 40 KB: keyed by its own BLAKE3 digest
+@pytest.mark.parametrize(
+    "words",
+    [
+        2_000,  # 10 KB: hashed inline with the rest of the key message
+        8_000,  # 40 KB: the same, in one joined message
+        60_000,  # 300 KB: keyed by its own BLAKE3 digest
+    ],
+)
+def test_layers_of_any_size_are_keyed_by_every_byte(words: int) -> None:
+    big = "word " * words
     first = prefixlib.canonicalize(project=big)
     assert prefixlib.canonicalize(project=big) is first
-    changed = big[:20000] + "W" + big[20001:]  # same length, same ends
+    middle = len(big) // 2
+    changed = big[:middle] + "W" + big[middle + 1 :]  # same length, same ends
     assert prefixlib.canonicalize(project=changed).key != first.key
     assert prefixlib.canonicalize(project=big.encode()).key == first.key
