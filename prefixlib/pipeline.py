@@ -23,7 +23,7 @@ from prefixlib.rules import text as t
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
-from prefixlib.rules.tools import Tools, canonical_tools
+from prefixlib.rules.tools import Tools, tools_layer
 from prefixlib.rules.volatile import hoist
 
 __all__ = ["cache_key", "canonical_text", "canonicalize", "derive_keys"]
@@ -240,7 +240,7 @@ def _canonicalize(
     )
     encoded: dict[LayerName, bytes] = {
         **hoisted,
-        "tools": canonical_tools(tools, sort=policy.tools == "sort").encode("utf-8"),
+        "tools": tools_layer(tools, sort=policy.tools == "sort"),
     }
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret

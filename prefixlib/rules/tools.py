@@ -22,7 +22,7 @@ from prefixlib.rules.canonical_json import (
     parse_unchecked,
 )
 
-__all__ = ["Tools", "canonical_tools", "tool_name"]
+__all__ = ["Tools", "canonical_tools", "tool_name", "tools_layer"]
 
 #: What ``tools`` accepts: tool definitions, ``{"tools": [...]}``, or JSON text of either.
 Tools = Sequence[Mapping[str, object]] | Mapping[str, object] | str | bytes
@@ -37,8 +37,13 @@ def canonical_tools(tools: Tools | None, *, sort: bool = True, source: str = "to
     the order never changes which inputs are accepted.  Raises :class:`ToolsError`; a
     value outside RFC 8785's domain is reported before a bad or duplicate name.
     """
+    return tools_layer(tools, sort=sort, source=source).decode("utf-8")
+
+
+def tools_layer(tools: Tools | None, *, sort: bool = True, source: str = "tools") -> bytes:
+    """:func:`canonical_tools` as UTF-8, the bytes the key is derived from (SPEC.md 4)."""
     if tools is None:
-        return ""
+        return b""
     value: object = tools
     if isinstance(tools, str | bytes):
         text = json_text(tools, source)
@@ -54,17 +59,17 @@ def canonical_tools(tools: Tools | None, *, sort: bool = True, source: str = "to
             source=source,
         )
     if not value:
-        return ""
+        return b""
     try:
-        # One dumps() of the whole array: the json fast path has a fixed cost per call.
-        return dumps(_ordered(value, sort, source), source=source)
+        # One dumps() of the whole array: the fast path has a fixed cost per call.
+        return dumps(_ordered(value, sort, source), source=source).encode("utf-8")
     except ToolsError:
         _check_domain(value, source)
         raise
 
 
-def _from_text(text: str, sort: bool, source: str) -> str | None:
-    """:func:`canonical_tools` of JSON text the cheaper way (see
+def _from_text(text: str, sort: bool, source: str) -> bytes | None:
+    """:func:`tools_layer` of JSON text the cheaper way (see
     :mod:`prefixlib.rules.canonical_json`); None wherever the text has an error, or
     might have one, for the full path to find and report it as it always has.
     """
