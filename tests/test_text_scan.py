@@ -68,6 +68,13 @@ def test_scan_without_invisible_characters(text: str) -> None:
         "~~~~\n~~~\n~~~~~\nafter \n",
         "The order of these does not matter:\n- b\n- a\n",
         "ORDER\nPrefixLib: unordered\n",
+        # inside code the scan looks for fence lines only; the opener's line is prose
+        "```py order  \n  code  \n\n\n\n\tmore  \n```\n",
+        "```\ncode\u200b  \n```\ntext\u200b\n",
+        "```py\u200b  \ncode\n```\n",
+        "```\ncafe\u0301  \n```\n",
+        "```\n~~~\n```` \n```\t\nafter  \n\n\n",
+        "~~~\n```\n  ~~~~  \nafter\n",
     ],
 )
 def test_edge_cases(text: str) -> None:
@@ -80,6 +87,14 @@ def test_invisible_characters_take_the_rule_functions() -> None:
         assert scan_layer(f"a{char}b\n".encode()) == "invisible"
         assert canonical_text(f"a{char}b\n") == "ab\n"
     assert isinstance(scan_layer("naïve café — ok\n".encode()), Scanned)
+
+
+def test_invisible_characters_in_code_are_content() -> None:
+    # but the scan stops there: without them a line may close the fence (SPEC.md 3.4)
+    text = "```\na\u200bb  \n```\n"
+    assert scan_layer(text.encode()) == "invisible"
+    assert canonical_text(text) == text
+    assert canonical_text("~~~\n~~~\u200b\n\n \n\n~~~\n") == "~~~\n~~~\n\n~~~\n"
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,12 @@
 :mod:`prefixlib.rules.text` states each rule as its own ``str -> str`` function, which
 is what ``changes`` reports.  This module gives the same result faster: one RE2 scan
 stops only where a rule may apply (a fence line, spaces or tabs before a line end, a run
-of blank lines) and the layer is rebuilt once.  The scan also stops at a character NFC
-may change (SPEC.md 3.3, see :mod:`~prefixlib.rules.nfc`), so that only such a layer is
-normalised; at an invisible character (SPEC.md 3.5), for which the caller falls back to
-the rule functions, because dropping one needs NFC again and may change what opens a
-fence; and it notes a word that may declare an unordered list (SPEC.md 3.9), so the
-ordering rule need not scan again.
+of blank lines; inside code, only a fence line) and the layer is rebuilt once.  The scan
+also stops at a character NFC may change (SPEC.md 3.3, see :mod:`~prefixlib.rules.nfc`),
+so that only such a layer is normalised; at an invisible character (SPEC.md 3.5), for
+which the caller falls back to the rule functions, because dropping one needs NFC again
+and may change what opens a fence; and it notes a word that may declare an unordered
+list (SPEC.md 3.9), so the ordering rule need not scan again.
 Tests compare this module with the rule functions on random and real layers.
 """
 
@@ -24,19 +24,27 @@ __all__ = ["Fallback", "Scanned", "scan_layer"]
 
 #: The characters of SPEC.md 3.5 as an RE2 class, from the rules' own set.
 _INVISIBLE_CLASS: Final = f"[{nfc.char_class(sorted(map(ord, INVISIBLE)))}]".encode()
-_ALTERNATIVES: Final = (
-    rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"  # a run of fence characters starting a line (3.4)
-    rb"|(?m:^)(?:[ \t]*\n){2,}"  # two or more blank lines (3.6, 3.7)
-    rb"|[ \t]+(?:\n|\z)"  # spaces and tabs at the end of a line (3.6)
-    + b"|"
-    + _INVISIBLE_CLASS  # an invisible character (3.5)
-    + rb"|(?i:order|prefixlib:)"  # may declare an unordered list (3.9)
+#: A run of fence characters starting a line (3.4).
+_FENCE_RUN: Final = rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"
+_ALTERNATIVES: Final = b"|".join(
+    (
+        _FENCE_RUN,
+        rb"(?m:^)(?:[ \t]*\n){2,}",  # two or more blank lines (3.6, 3.7)
+        rb"[ \t]+(?:\n|\z)",  # spaces and tabs at the end of a line (3.6)
+        _INVISIBLE_CLASS,  # an invisible character (3.5)
+        rb"(?i:order|prefixlib:)",  # may declare an unordered list (3.9)
+    )
 )
 # No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
 # which alternative it is (see scan_layer).
 _MATCH: Final = matcher(_ALTERNATIVES)
+_NFC_CLASS: Final = b"|[" + nfc.UNSTABLE.encode() + b"]"
 #: Also stops at a character NFC may change (SPEC.md 3.3), for a layer not yet in NFC.
-_MATCH_NFC: Final = matcher(_ALTERNATIVES + b"|[" + nfc.UNSTABLE.encode() + b"]")
+_MATCH_NFC: Final = matcher(_ALTERNATIVES + _NFC_CLASS)
+#: Inside code only a fence line can matter (the other rules are for prose), and NFC; and
+#: an invisible character, which a fence line may hold (3.4).
+_CODE: Final = matcher(_FENCE_RUN + b"|" + _INVISIBLE_CLASS)
+_CODE_NFC: Final = matcher(_FENCE_RUN + b"|" + _INVISIBLE_CLASS + _NFC_CLASS)
 _BACKTICK: Final = 0x60
 _TILDE: Final = 0x7E
 _LF: Final = 0x0A
@@ -64,7 +72,7 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     ``"nfc"``.  It returns ``"invisible"`` if the layer holds an invisible character
     (SPEC.md 3.5): the rule functions handle that case.
     """
-    match = _MATCH if normalized else _MATCH_NFC
+    prose, in_code = (_MATCH, _CODE) if normalized else (_MATCH_NFC, _CODE_NFC)
     end = len(data)
     cuts: list[tuple[int, int, bytes]] = []  # (start, stop, replacement), in order
     code: list[tuple[int, int]] = []
@@ -73,9 +81,15 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     may_declare = False
     pos = 0
     while pos < end:
-        start, pos = match(UNANCHORED, data, pos, end)[0]
+        # the opener's line is prose; after it, until the closer, the scan looks for fences
+        limit = code_start if fence_char and pos < code_start else end
+        start, stop = (in_code if pos >= code_start else prose)(UNANCHORED, data, pos, limit)[0]
         if start < 0:
-            break
+            if limit == end:
+                break
+            pos = limit
+            continue
+        pos = stop
         last = data[pos - 1]
         if last in (_BACKTICK, _TILDE):  # a fence run
             run = pos - len(data[start:pos].lstrip(b" \t"))
