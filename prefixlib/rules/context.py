@@ -40,6 +40,8 @@ _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
 #: Opens a capturing group while a pattern is built (``(`` in one program, ``(?:`` in the other).
 _GROUP: Final = "\x00("
 _ROOT_START: Final = b"/~"
+#: How a temp dir at "/" starts (paths.TEMP); no home does (paths.HOME).
+_TEMP_STARTS: Final = (b"/private/", b"/var/", b"/tmp/")
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -77,6 +79,7 @@ class _Pattern:
         self._alternatives: list[str] = []
         self.roles: list[tuple[str, str]] = [("", "")]
         self._roots: Matcher | None = None
+        self._roots_only = False
 
     def group(self, pattern: str, role: str, kind: str = "") -> str:
         self.roles.append((role, kind))
@@ -97,6 +100,9 @@ class _Pattern:
         self._match = matcher(pattern.replace(_GROUP, "(").encode())
         if roots_first and ("home", "HOME") in self.roles:
             self._roots = matcher(f"({paths.TEMP})|(?:{paths.HOME})".encode())
+            # with no bare path after them, a match at "/" or "~" is a temp dir or a home,
+            # and its first segment tells which
+            self._roots_only = ("bare", "PATH") not in self.roles
         self._last = len(self.roles) - 1
         return self
 
@@ -108,6 +114,10 @@ class _Pattern:
         # The same match again: RE2 reads the text around it as context, as in the search,
         # and at the same start the alternative that matched first still matches first.
         if self._roots is not None and text[start] in _ROOT_START:
+            if self._roots_only:
+                if text.startswith(_TEMP_STARTS, start, stop):
+                    return Candidate("temp", "TMP", start, stop), stop
+                return Candidate("home", "HOME", start, stop), stop
             spans = self._roots(ANCHOR_BOTH, text, start, stop)
             if spans[0][0] >= 0:
                 if spans[1][0] >= 0:
