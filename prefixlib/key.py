@@ -42,7 +42,9 @@ SECRET_SIZE: Final = 32
 _Name = TypeVar("_Name", bound=str)
 
 #: From this size a message is hashed in updates, without joining it into one buffer.
-_UPDATES: Final = 1 << 18
+#: Measured with benchmarks/throughput.py's key-only inputs: from 64 KB a copy of the layer
+#: costs more than the ~2.5 µs an update costs over the same bytes joined.
+_UPDATES: Final = 1 << 16
 #: From this size a message is hashed with a thread per CPU.  Measured on a 2-core VM
 #: (benchmarks/README.md): two threads cost ~100 µs to start and pay only from ~6 MB.
 _THREADED: Final = 8 << 20
@@ -104,15 +106,14 @@ class LayerChain:
             self.state = self._hash(_header(policy_fingerprint, namespace))
 
     def _hash(self, *parts: bytes) -> bytes:
-        # Small messages as one joined buffer: each update costs ~2.5 µs more than the
-        # same bytes joined.  Large ones without the copy, and from 8 MB with threads.
-        # The digest is the same either way.
+        # Small messages as one joined buffer, large ones without the copy, and from 8 MB
+        # with threads.  The digest is the same either way.
         size = sum(len(part) for part in parts)
         if size < _UPDATES:
             return self._hasher(b"".join(parts), 1).digest()
-        hasher = self._hasher(b"", _THREADS if size >= _THREADED else 1)
-        for part in parts:
-            hasher.update(part)
+        # the small fields joined, then the layer in one update
+        hasher = self._hasher(b"".join(parts[:-1]), _THREADS if size >= _THREADED else 1)
+        hasher.update(parts[-1])
         return hasher.digest()
 
     def _hasher(self, data: bytes, threads: int) -> blake3:
