@@ -73,6 +73,8 @@ def test_scan_without_invisible_characters(text: str) -> None:
         "```\ncode\u200b  \n```\ntext\u200b\n",
         "```py\u200b  \ncode\n```\n",
         "```\ncafe\u0301  \n```\n",
+        "```Order\n- b\n- a\n```\n",
+        "```sh\n  \n\n\n```\n```sh2  \n\n\n",
         "```\n~~~\n```` \n```\t\nafter  \n\n\n",
         "~~~\n```\n  ~~~~  \nafter\n",
     ],

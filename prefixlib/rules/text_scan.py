@@ -101,6 +101,8 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
                     fence_char, code_start = 0, end + 1
             elif line_end != -1 and (last == _TILDE or b"`" not in data[pos:line_end]):
                 fence_char, fence_length, code_start = last, pos - run, line_end + 1
+                if _plain_info(data[pos:line_end]):
+                    pos = code_start  # nothing on the opener's line to stop at
         elif data[start] in _BLANK:  # blank lines, or spaces and tabs ending a line
             if start < code_start:
                 if data.count(b"\n", start, pos) > 1:
@@ -114,6 +116,12 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     if fence_char:
         code.append((code_start, end))
     return Scanned(*_assemble(data, cuts, code), may_declare)
+
+
+def _plain_info(info: bytes) -> bool:
+    """An opener's info string with nothing the scan stops at: empty, or ASCII letters and
+    digits without the word ``order`` (``python``, ``sh``)."""
+    return not info or (info.isascii() and info.isalnum() and b"order" not in info.lower())
 
 
 def _assemble(
