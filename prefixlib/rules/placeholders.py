@@ -110,16 +110,19 @@ class Hoister:
         """Non-overlapping places, earliest first and longest first (SPEC.md 5.6)."""
         places = []
         last = 0
-        for c in sorted(candidates, key=lambda c: (c.start, -c.end)):
+        ordered = sorted(candidates, key=lambda c: (c.start, -c.end))
+        for index, c in enumerate(ordered, 1):
             if c.start < last:
                 continue
-            place = self._place(text, c)
+            following = ordered[index].start if index < len(ordered) else len(text)
+            place = self._place(text, c, following)
             if place is not None:
                 places.append(place)
                 last = place.rest
         return places
 
-    def _place(self, text: bytes, c: Candidate) -> _Place | None:
+    def _place(self, text: bytes, c: Candidate, following: int) -> _Place | None:
+        """Where ``c`` is hoisted; ``following`` is where the next candidate starts."""
         start, end, kind = c.start, c.end, c.kind
         if c.role == "escape":
             return _Place(start, end, "", end)
@@ -134,8 +137,12 @@ class Hoister:
             if value is None:
                 return None
             end = start + len(value)
-        rest = paths.continuation_end(text, end)
         slash = self._slash_windows and paths.backslashed(text[start:end])
+        if not slash and text.find(b"\n", end, following) >= 0:
+            # the rest of the path, which stays as it is, ends before the line does: it
+            # cannot reach the next candidate, so it need not be found
+            return _Place(start, end, kind, end)
+        rest = paths.continuation_end(text, end)
         if slash and (b"/" in text[end:rest] or b"\\\\" in text[end:rest]):
             return None  # mixed separators: kept as written, so restore() stays exact
         return _Place(start, end, kind, rest, slash)
