@@ -40,6 +40,7 @@ _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
 #: Opens a capturing group while a pattern is built (``(`` in one program, ``(?:`` in the other).
 _GROUP: Final = "\x00("
 _ROOT_START: Final = b"/~"
+_DRIVE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: How a temp dir at "/" starts (paths.TEMP); no home does (paths.HOME).
 _TEMP_STARTS: Final = (b"/private/", b"/var/", b"/tmp/")
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -106,29 +107,52 @@ class _Pattern:
         self._last = len(self.roles) - 1
         return self
 
+    def find(self, text: bytes, pos: int, end: int) -> tuple[int, int]:
+        """The span of the next match in ``text[pos:end]``; ``(-1, -1)`` if there is none."""
+        return self._find(UNANCHORED, text, pos, end)[0]
+
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        start, stop = self._find(UNANCHORED, text, pos, end)[0]
+        start, stop = self.find(text, pos, end)
         if start < 0:
             return None
+        return self.identify(text, start, stop), stop
+
+    def identify(self, text: bytes, start: int, stop: int) -> Candidate:
+        """The candidate of a match of the pattern: which alternative, and its value."""
         # The same match again: RE2 reads the text around it as context, as in the search,
         # and at the same start the alternative that matched first still matches first.
-        if self._roots is not None and text[start] in _ROOT_START:
-            if self._roots_only:
+        if self._roots is not None and _may_be_root(text, start):
+            if self._roots_only and text[start] in _ROOT_START:
                 if text.startswith(_TEMP_STARTS, start, stop):
-                    return Candidate("temp", "TMP", start, stop), stop
-                return Candidate("home", "HOME", start, stop), stop
+                    return Candidate("temp", "TMP", start, stop)
+                return Candidate("home", "HOME", start, stop)
             spans = self._roots(ANCHOR_BOTH, text, start, stop)
             if spans[0][0] >= 0:
                 if spans[1][0] >= 0:
-                    return Candidate("temp", "TMP", start, stop), stop
-                return Candidate("home", "HOME", start, stop), stop
+                    return Candidate("temp", "TMP", start, stop)
+                return Candidate("home", "HOME", start, stop)
         spans = self._match(ANCHOR_BOTH, text, start, stop)
         index = self._last
         while spans[index][0] < 0:  # the one alternative that matched: its group
             index -= 1
         role, kind = self.roles[index]
-        return Candidate(role, kind, *spans[index]), stop
+        return Candidate(role, kind, *spans[index])
+
+    def pathless(self, text: bytes, start: int) -> bool:
+        """Whether a match at ``start`` is a path that starts no path, so nothing to hoist:
+        without a policy label, only paths start with ``/`` or ``~`` (SPEC.md 5.2.3)."""
+        return (
+            self._roots is not None
+            and text[start] in _ROOT_START
+            and not paths.is_path_start(text, start)
+        )
+
+
+def _may_be_root(text: bytes, start: int) -> bool:
+    """A home or temp dir starts with ``/``, ``~`` or a drive (``C:``)."""
+    first = text[start]
+    return first in _ROOT_START or (first in _DRIVE and text[start + 1 : start + 2] == b":")
 
 
 class Patterns:
@@ -260,10 +284,12 @@ class Patterns:
 
     def _accepted(self, p: _Pattern, text: bytes, pos: int, end: int) -> Iterator[Candidate]:
         while pos < end:
-            found = p.search(text, pos, end)
-            if found is None:
+            start, pos = p.find(text, pos, end)
+            if start < 0:
                 return
-            candidate, pos = found
+            if p.pathless(text, start):  # "/cwd" in "</cwd>"
+                continue
+            candidate = p.identify(text, start, pos)
             if _allowed(text, candidate):
                 yield candidate
 
