@@ -77,6 +77,8 @@ def test_scan_without_invisible_characters(text: str) -> None:
         "```sh\n  \n\n\n```\n```sh2  \n\n\n",
         "```\n~~~\n```` \n```\t\nafter  \n\n\n",
         "~~~\n```\n  ~~~~  \nafter\n",
+        "`" * 1001 + "\ncode  \n" + "`" * 1000 + "\n" + "`" * 1001 + "  \nafter  \n",
+        "~" * 1200 + "\ncode  \n" + "~" * 1300 + "\nafter  \n",
     ],
 )
 def test_edge_cases(text: str) -> None:

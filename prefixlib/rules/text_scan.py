@@ -14,10 +14,11 @@ Tests compare this module with the rule functions on random and real layers.
 
 from __future__ import annotations
 
+import functools
 from typing import Final, Literal, NamedTuple
 
 from prefixlib.rules import nfc
-from prefixlib.rules.engine import UNANCHORED, matcher
+from prefixlib.rules.engine import UNANCHORED, Matcher, matcher
 from prefixlib.rules.text import INVISIBLE
 
 __all__ = ["Fallback", "Scanned", "scan_layer"]
@@ -41,15 +42,24 @@ _MATCH: Final = matcher(_ALTERNATIVES)
 _NFC_CLASS: Final = b"|[" + nfc.UNSTABLE.encode() + b"]"
 #: Also stops at a character NFC may change (SPEC.md 3.3), for a layer not yet in NFC.
 _MATCH_NFC: Final = matcher(_ALTERNATIVES + _NFC_CLASS)
-#: Inside code only a fence line can matter (the other rules are for prose), and NFC; and
-#: an invisible character, which a fence line may hold (3.4).
-_CODE: Final = matcher(_FENCE_RUN + b"|" + _INVISIBLE_CLASS)
-_CODE_NFC: Final = matcher(_FENCE_RUN + b"|" + _INVISIBLE_CLASS + _NFC_CLASS)
 _BACKTICK: Final = 0x60
 _TILDE: Final = 0x7E
 _LF: Final = 0x0A
 _BLANK: Final = b" \t\n"
 _INVISIBLE: Final = frozenset(char.encode() for char in INVISIBLE)
+_MAX_REPEAT: Final = 1000
+
+
+@functools.lru_cache(maxsize=64)
+def _closer(char: int, length: int, normalized: bool) -> Matcher:
+    """Inside a fence of ``length`` ``char``s, the scan stops only at its closer (3.4), at an
+    invisible character, which a closer may hold, and, in text not in NFC, at NFC (3.3):
+    the other rules are for prose."""
+    # ` and ~ stand for themselves; RE2 repeats at most 1000 times, the scan checks the rest
+    run = bytes((char,)) + b"{%d,}" % min(length, _MAX_REPEAT)
+    nfc_class = b"" if normalized else _NFC_CLASS
+    return matcher(rb"(?m:^)[ \t]*" + run + rb"[ \t]*(?:\n|\z)|" + _INVISIBLE_CLASS + nfc_class)
+
 
 #: Why :func:`scan_layer` stopped: the rule functions must handle an invisible character,
 #: and a layer that NFC may change must be normalised first.
@@ -72,7 +82,7 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     ``"nfc"``.  It returns ``"invisible"`` if the layer holds an invisible character
     (SPEC.md 3.5): the rule functions handle that case.
     """
-    prose, in_code = (_MATCH, _CODE) if normalized else (_MATCH_NFC, _CODE_NFC)
+    prose = _MATCH if normalized else _MATCH_NFC
     end = len(data)
     cuts: list[tuple[int, int, bytes]] = []  # (start, stop, replacement), in order
     code: list[tuple[int, int]] = []
@@ -81,9 +91,23 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
     may_declare = False
     pos = 0
     while pos < end:
-        # the opener's line is prose; after it, until the closer, the scan looks for fences
-        limit = code_start if fence_char and pos < code_start else end
-        start, stop = (in_code if pos >= code_start else prose)(UNANCHORED, data, pos, limit)[0]
+        if pos >= code_start:  # in code, up to the closer, whose line is prose
+            closer = _closer(fence_char, fence_length, normalized)
+            start, stop = closer(UNANCHORED, data, pos, end)[0]
+            if start < 0:
+                break
+            if data[start] >= 0x80:
+                return "invisible" if data[start:stop] in _INVISIBLE else "nfc"
+            if fence_length > _MAX_REPEAT and len(data[start:stop].strip(b" \t\n")) < fence_length:
+                pos = stop  # too short to close this fence
+                continue
+            code.append((code_start, start))
+            fence_char, code_start = 0, end + 1
+            pos = start + len(data[start:stop].rstrip(b" \t\n"))  # the run's end
+            continue
+        # the opener's line is prose, to the code after it
+        limit = code_start if fence_char else end
+        start, stop = prose(UNANCHORED, data, pos, limit)[0]
         if start < 0:
             if limit == end:
                 break
@@ -91,24 +115,18 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
             continue
         pos = stop
         last = data[pos - 1]
-        if last in (_BACKTICK, _TILDE):  # a fence run
-            run = pos - len(data[start:pos].lstrip(b" \t"))
+        if last in (_BACKTICK, _TILDE):  # a fence run: an opener unless it has a backtick
             line_end = data.find(b"\n", pos)
-            if fence_char:  # a closer: enough of the fence's character and nothing else
-                rest = data[pos : end if line_end == -1 else line_end]
-                if last == fence_char and pos - run >= fence_length and not rest.strip(b" \t"):
-                    code.append((code_start, start))
-                    fence_char, code_start = 0, end + 1
-            elif line_end != -1 and (last == _TILDE or b"`" not in data[pos:line_end]):
-                fence_char, fence_length, code_start = last, pos - run, line_end + 1
+            if line_end != -1 and (last == _TILDE or b"`" not in data[pos:line_end]):
+                fence_char, code_start = last, line_end + 1
+                fence_length = len(data[start:pos].lstrip(b" \t"))
                 if _plain_info(data[pos:line_end]):
                     pos = code_start  # nothing on the opener's line to stop at
         elif data[start] in _BLANK:  # blank lines, or spaces and tabs ending a line
-            if start < code_start:
-                if data.count(b"\n", start, pos) > 1:
-                    cuts.append((start, pos, b"\n"))
-                else:
-                    cuts.append((start, pos - (last == _LF), b""))
+            if data.count(b"\n", start, pos) > 1:
+                cuts.append((start, pos, b"\n"))
+            else:
+                cuts.append((start, pos - (last == _LF), b""))
         elif data[start] >= 0x80:
             return "invisible" if data[start:pos] in _INVISIBLE else "nfc"
         else:
