@@ -113,7 +113,7 @@ class _Pattern:
 
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        start, stop = self.find(text, pos, end)
+        start, stop = self._find(UNANCHORED, text, pos, end)[0]
         if start < 0:
             return None
         return self.identify(text, start, stop), stop
@@ -296,8 +296,10 @@ class Patterns:
 
 def _allowed(text: bytes, c: Candidate) -> bool:
     """The checks a pattern cannot make: what stands around a value (SPEC.md 5.2.3)."""
-    if c.role in ("home", "temp"):
-        return paths.is_path_start(text, c.start) and (c.kind != "HOME" or _home_end(text, c))
+    if c.role == "home":
+        return paths.is_path_start(text, c.start) and _home_end(text, c)
+    if c.role == "temp":
+        return paths.is_path_start(text, c.start)
     if c.role in ("escape", "extra"):
         return True
     if c.kind in ("ROOT", "TMP", "HOME", "PATH", "PATHS"):

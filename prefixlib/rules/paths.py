@@ -81,11 +81,11 @@ TEMP_LABELS: Final[tuple[str, ...]] = (
 HOME_FIELD_LABELS: Final[tuple[str, ...]] = (r"home(?: dir(?:ectory)?)?",)
 
 _CONTINUATION = matcher(rf"(?:{_SEP}{SEGMENT})*{_SEP}?".encode())
-_SEGMENT_BYTE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@%+=~-")
-
-
-def _is_segment_byte(byte: int) -> bool:
-    return byte in _SEGMENT_BYTE or byte >= 0x80
+_NAME_BYTES: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@%+=~-"
+#: Bytes of a path segment (SEGMENT: name characters, any byte of a non-ASCII character).
+_IN_SEGMENT: Final = frozenset(_NAME_BYTES) | frozenset(range(0x80, 0x100))
+#: Bytes that, before a root, put it inside a longer path or a closing tag.
+_NOT_BEFORE_PATH: Final = _IN_SEGMENT | frozenset(b"/<")
 
 
 def is_path_start(text: bytes, start: int) -> bool:
@@ -93,15 +93,15 @@ def is_path_start(text: bytes, start: int) -> bool:
 
     ``/mnt/home/alice`` is no home, ``https://host/tmp/x`` no temp dir, ``</cwd>`` no path.
     """
-    return start == 0 or not (_is_segment_byte(text[start - 1]) or text[start - 1] in b"/<")
+    return start == 0 or text[start - 1] not in _NOT_BEFORE_PATH
 
 
 def is_root_end(text: bytes, end: int) -> bool:
     """A root ends a path segment: a separator, a non-name character, or a full stop ending it."""
-    if end == len(text) or not _is_segment_byte(text[end]):
+    if end == len(text) or text[end] not in _IN_SEGMENT:
         return True
     if text[end] == 0x2E:  # "." closing a sentence
-        return end + 1 == len(text) or not _is_segment_byte(text[end + 1])
+        return end + 1 == len(text) or text[end + 1] not in _IN_SEGMENT
     return False
 
 

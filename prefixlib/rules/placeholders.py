@@ -100,9 +100,11 @@ class Hoister:
                 out += [text[place.start : cut], b"!", text[cut : place.end]]
             else:
                 out.append(self._placeholder(place.kind, text[place.start : place.end]))
-                rest = text[place.end : place.rest]
-                out.append(rest.replace(b"\\", b"/") if place.slash else rest)
-            pos = place.rest
+                if place.slash:
+                    out.append(text[place.end : place.rest].replace(b"\\", b"/"))
+                    pos = place.rest
+                    continue
+            pos = place.end  # the rest of a path stays as it is
         out.append(text[pos:])
         return b"".join(out)
 
