@@ -72,8 +72,14 @@ def frame(tag: str, value: bytes) -> bytes:
 
 def frame_head(tag: str, length: int) -> bytes:
     """A field's bytes before its value (SPEC.md 6.1)."""
+    return _tag(tag) + length.to_bytes(8, "big")
+
+
+@functools.lru_cache(maxsize=64)
+def _tag(tag: str) -> bytes:
+    """A field's tag length and tag (SPEC.md 6.1)."""
     name = tag.encode("ascii")
-    return len(name).to_bytes(1, "big") + name + length.to_bytes(8, "big")
+    return len(name).to_bytes(1, "big") + name
 
 
 def format_key(state: bytes) -> str:
@@ -105,15 +111,13 @@ class LayerChain:
             self._key = _secret_key(secret)
             self.state = self._hash(_header(policy_fingerprint, namespace))
 
-    def _hash(self, *parts: bytes) -> bytes:
-        # Small messages as one joined buffer, large ones without the copy, and from 8 MB
-        # with threads.  The digest is the same either way.
-        size = sum(len(part) for part in parts)
-        if size < _UPDATES:
-            return self._hasher(b"".join(parts), 1).digest()
-        # the small fields joined, then the layer in one update
-        hasher = self._hasher(b"".join(parts[:-1]), _THREADS if size >= _THREADED else 1)
-        hasher.update(parts[-1])
+    def _hash(self, head: bytes, body: bytes = b"") -> bytes:
+        """BLAKE3 of ``head + body``: a small body joined to the head, a large one hashed
+        where it is, and from 8 MB with threads.  The digest is the same either way."""
+        if len(body) < _UPDATES:
+            return self._hasher(head + body, 1).digest()
+        hasher = self._hasher(head, _THREADS if len(body) >= _THREADED else 1)
+        hasher.update(body)
         return hasher.digest()
 
     def _hasher(self, data: bytes, threads: int) -> blake3:
@@ -123,7 +127,7 @@ class LayerChain:
 
     def step(self, layer: str, canonical: bytes) -> bytes:
         """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""
-        self.state = self._hash(_LAYER, self.state, frame_head(layer, len(canonical)), canonical)
+        self.state = self._hash(_LAYER + self.state + frame_head(layer, len(canonical)), canonical)
         return self.state
 
     def keys(self, layers: Iterable[tuple[_Name, bytes]]) -> dict[_Name, str]:
