@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib.pipeline import canonical_text
 from prefixlib.rules.ordering import sort_unordered
+from prefixlib.rules.volatile import patterns_for
 
 UUID = "5f3a1c2e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
 
@@ -294,3 +297,48 @@ def test_policies_never_share_keys() -> None:
         )
     }
     assert len(keys) == 3
+
+
+# --- how a match is told: shortcuts against the program with every group ----------------
+
+#: Snippets that make every kind of match, to join into layers.
+_SNIPPETS = [
+    "<environment_context>",
+    "  <environment_context foo='1'>",
+    "</environment_context>",
+    "  <cwd>/home/farid/src/project</cwd>",
+    "<current_date>2026-11-24</current_date>",
+    "<timezone>Europe/Berlin</timezone>",
+    "<session_id>5f3a1c2e-9b7d-4e21-8c3f-0a1b2c3d4e5f</session_id>",
+    "<workspace_roots>/home/a/x, /home/a/y</workspace_roots>",
+    "<Model>gpt-5</Model>",
+    "# AGENTS.md instructions for /home/farid/src/project",
+    "# Working directory: /home/alice/api",
+    "Today's date is 2026-11-24.",
+    "- **Session ID:** 5f3a1c2e-9b7d-4e21-8c3f-0a1b2c3d4e5f",
+    "Order number: 12345",
+    "cwd: C:\\Users\\Carol\\proj and /Users/bob/app",
+    "/tmp/tmp.x1y2/out ~/notes /private/var/folders/ab/cd/T/x /root/.cache",
+    "C:\\Users\\dmitri\\AppData\\Local\\Temp\\y",
+    "{{DATE_1}} [[ID_2]] <<!ROOT_1>> <<",
+    "see https://host/home/x and </cwd>",
+]
+_POLICIES = [
+    prefixlib.Policy(),
+    prefixlib.Policy(placeholder_style="angles", hoist_labels=("model", "order number")),
+    prefixlib.Policy(placeholder_style="brackets", context_tags=("ctx",), ids="keep"),
+]
+
+
+@given(
+    st.lists(st.sampled_from(_SNIPPETS), min_size=1, max_size=8).map("\n".join),
+    st.sampled_from(_POLICIES),
+)
+def test_a_match_is_told_as_every_group_tells_it(text: str, policy: prefixlib.Policy) -> None:
+    data = text.encode()
+    patterns = patterns_for(policy)
+    for pattern in (patterns.prose, patterns.context, patterns.code):
+        pos = 0
+        while (found := pattern.find(data, pos, len(data)))[0] >= 0:
+            start, pos = found
+            assert pattern.identify(data, start, pos) == pattern.by_groups(data, start, pos)

@@ -40,6 +40,7 @@ _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
 #: Opens a capturing group while a pattern is built (``(`` in one program, ``(?:`` in the other).
 _GROUP: Final = "\x00("
 _ROOT_START: Final = b"/~"
+_BLANKS: Final = b" \t"
 _DRIVE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: How a temp dir at "/" starts (paths.TEMP); no home does (paths.HOME).
 _TEMP_STARTS: Final = (b"/private/", b"/var/", b"/tmp/")
@@ -81,13 +82,22 @@ class _Pattern:
         self.roles: list[tuple[str, str]] = [("", "")]
         self._roots: Matcher | None = None
         self._roots_only = False
+        self._leads: list[tuple[str, int]] = []  # per alternative: lead, its first group
+        self._grouped = 1  # groups of the alternatives added so far, and the whole match
+        self._led: dict[int, list[tuple[Matcher, int]]] = {}
 
     def group(self, pattern: str, role: str, kind: str = "") -> str:
         self.roles.append((role, kind))
         return f"{_GROUP}{pattern})"
 
-    def add(self, pattern: str) -> None:
+    def add(self, pattern: str, *, lead: str = "") -> None:
+        """Add an alternative.  ``lead``: the character every match of it starts with after
+        blanks, where no alternative before it may start so without the same ``lead``.  A
+        match that starts so is then told by the first of those alternatives that matches it,
+        each with a small program of its own (:meth:`identify`)."""
         if pattern:
+            self._leads.append((lead, self._grouped))
+            self._grouped = len(self.roles)
             self._alternatives.append(pattern)
 
     def compile(self, *, roots_first: bool) -> _Pattern:
@@ -105,6 +115,10 @@ class _Pattern:
             # and its first segment tells which
             self._roots_only = ("bare", "PATH") not in self.roles
         self._last = len(self.roles) - 1
+        for alternative, (lead, first) in zip(self._alternatives, self._leads, strict=True):
+            if lead:
+                grouped = matcher(alternative.replace(_GROUP, "(").encode())
+                self._led.setdefault(ord(lead), []).append((grouped, first - 1))
         return self
 
     def find(self, text: bytes, pos: int, end: int) -> tuple[int, int]:
@@ -132,6 +146,21 @@ class _Pattern:
                 if spans[1][0] >= 0:
                     return Candidate("temp", "TMP", start, stop)
                 return Candidate("home", "HOME", start, stop)
+        first = text[start]
+        if first in _BLANKS:  # an opening tag's indentation
+            first = (text[start:stop].lstrip(b" \t") or b" ")[0]
+        for grouped, offset in self._led.get(first, ()):
+            spans = grouped(ANCHOR_BOTH, text, start, stop)
+            if spans[0][0] >= 0:  # the first that matches is the one that matched
+                index = len(spans) - 1
+                while spans[index][0] < 0:
+                    index -= 1
+                role, kind = self.roles[offset + index]
+                return Candidate(role, kind, *spans[index])
+        return self.by_groups(text, start, stop)
+
+    def by_groups(self, text: bytes, start: int, stop: int) -> Candidate:
+        """:meth:`identify` by the program with every group: what its shortcuts must give."""
         spans = self._match(ANCHOR_BOTH, text, start, stop)
         index = self._last
         while spans[index][0] < 0:  # the one alternative that matched: its group
@@ -203,9 +232,10 @@ class Patterns:
 
         self.prose = _Pattern()
         opening = rf"(?m:^)[ \t]*<(?:{self._tags})(?:[ \t][^>\n]*)?>"
-        self.prose.add(self.prose.group(opening, "open"))
+        self.prose.add(self.prose.group(opening, "open"), lead="<")
         if hoist_paths:
-            self.prose.add(_AGENTS_HEADER + self.prose.group(paths.PATH_VALUE, "label", "ROOT"))
+            header = _AGENTS_HEADER + self.prose.group(paths.PATH_VALUE, "label", "ROOT")
+            self.prose.add(header, lead="#")
         self._common(self.prose, escape)
         self.prose.compile(roots_first=not self._extra)
 
@@ -225,21 +255,25 @@ class Patterns:
 
     def _common(self, p: _Pattern, escape: str) -> None:
         """Labelled values, path roots and escapes: alike in prose and in context blocks."""
+        # A label's forms are alternatives of their own, in the order of "(?:forms)(?:shapes)":
+        # the tag form is led by "<" (see _Pattern.add).
         for cls in self._classes:
             every = "|".join(_words(label) for label in (*cls.anywhere, *cls.field))
-            leads = [rf"<(?i:{every})>[ \t]*"]
+            forms = [(rf"<(?i:{every})>[ \t]*", "<")]
             if cls.anywhere:
                 anywhere = "|".join(_words(label) for label in cls.anywhere)
-                leads.append(rf"\b(?i:{anywhere})\b{_SEPARATOR}")
+                forms.append((rf"\b(?i:{anywhere})\b{_SEPARATOR}", ""))
             if cls.field:
                 field = "|".join(_words(label) for label in cls.field)
-                leads.append(rf"{_FIELD_START}(?i:{field})\b{_SEPARATOR}")
-            shapes = "|".join(p.group(pattern, "label", kind) for kind, pattern in cls.shapes)
-            p.add(f"(?:{'|'.join(leads)})(?:{shapes})")
+                forms.append((rf"{_FIELD_START}(?i:{field})\b{_SEPARATOR}", ""))
+            for form, lead in forms:
+                shapes = "|".join(p.group(shape, "label", kind) for kind, shape in cls.shapes)
+                p.add(f"{form}(?:{shapes})", lead=lead)
         for label, kind in self._extra:
             word = _words(" ".join(re2.escape(part) for part in label.split()))
-            lead = rf"(?:<(?i:{word})>[ \t]*|{_FIELD_START}(?i:{word})\b{_SEPARATOR})"
-            p.add(lead + p.group(r"[^<\n]*[^<\s]", "extra", kind))
+            value = r"[^<\n]*[^<\s]"
+            p.add(rf"<(?i:{word})>[ \t]*" + p.group(value, "extra", kind), lead="<")
+            p.add(rf"{_FIELD_START}(?i:{word})\b{_SEPARATOR}" + p.group(value, "extra", kind))
         self._roots(p)
         p.add(p.group(escape, "escape"))
 
