@@ -10,6 +10,7 @@ their context allows.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -106,9 +107,8 @@ class _Pattern:
         # Without groups RE2 finds a match by its DFA alone, which is cheap; a grouped
         # program, anchored to that match, then tells its alternative.  Most matches are
         # paths under a home or temp dir, which a small program tells apart.
-        pattern = "|".join(self._alternatives)
-        self._find = matcher(pattern.replace(_GROUP, "(?:").encode())
-        self._match = matcher(pattern.replace(_GROUP, "(").encode())
+        self._pattern = "|".join(self._alternatives)
+        self._find = matcher(self._pattern.replace(_GROUP, "(?:").encode())
         if roots_first and ("home", "HOME") in self.roles:
             self._roots = matcher(f"({paths.TEMP})|(?:{paths.HOME})".encode())
             # with no bare path after them, a match at "/" or "~" is a temp dir or a home,
@@ -120,6 +120,11 @@ class _Pattern:
                 grouped = matcher(alternative.replace(_GROUP, "(").encode())
                 self._led.setdefault(ord(lead), []).append((grouped, first - 1))
         return self
+
+    @functools.cached_property
+    def _match(self) -> Matcher:
+        """The program with every group: large, and needed only where no shortcut tells."""
+        return matcher(self._pattern.replace(_GROUP, "(").encode())
 
     def find(self, text: bytes, pos: int, end: int) -> tuple[int, int]:
         """The span of the next match in ``text[pos:end]``; ``(-1, -1)`` if there is none."""
