@@ -105,8 +105,9 @@ class _Pattern:
         """Build the programs.  ``roots_first``: no alternative before the home and temp dirs
         can match at a ``/`` or ``~`` (no policy label is in the pattern)."""
         # Without groups RE2 finds a match by its DFA alone, which is cheap; a grouped
-        # program, anchored to that match, then tells its alternative.  Most matches are
-        # paths under a home or temp dir, which a small program tells apart.
+        # program, anchored to that match, then tells its alternative (identify).  Most
+        # matches are paths under a home or temp dir, told by their first segment or a small
+        # program, or are led by "<" or "#", told by the programs of their alternatives.
         self._pattern = "|".join(self._alternatives)
         self._find = matcher(self._pattern.replace(_GROUP, "(?:").encode())
         if roots_first and ("home", "HOME") in self.roles:

@@ -3,12 +3,12 @@
 :mod:`prefixlib.rules.text` states each rule as its own ``str -> str`` function, which
 is what ``changes`` reports.  This module gives the same result faster: one RE2 scan
 stops only where a rule may apply (a fence line, spaces or tabs before a line end, a run
-of blank lines; inside code, only a fence line) and the layer is rebuilt once.  The scan
-also stops at a character NFC may change (SPEC.md 3.3, see :mod:`~prefixlib.rules.nfc`),
-so that only such a layer is normalised; at an invisible character (SPEC.md 3.5), for
-which the caller falls back to the rule functions, because dropping one needs NFC again
-and may change what opens a fence; and it notes a word that may declare an unordered
-list (SPEC.md 3.9), so the ordering rule need not scan again.
+of blank lines; inside code, only the line that closes it) and the layer is rebuilt
+once.  The scan also stops at a character NFC may change (SPEC.md 3.3, see
+:mod:`~prefixlib.rules.nfc`), so that only such a layer is normalised; at an invisible
+character (SPEC.md 3.5), for which the caller falls back to the rule functions, because
+dropping one needs NFC again and may change what opens a fence; and it notes a word that
+may declare an unordered list (SPEC.md 3.9), so the ordering rule need not scan again.
 Tests compare this module with the rule functions on random and real layers.
 """
 
