@@ -441,9 +441,11 @@ def dumps_parsed(value: object, floats: bool, source: str) -> bytes:
     if not floats:
         with contextlib.suppress(orjson.JSONEncodeError):  # a lone surrogate; too deep
             data = orjson.dumps(value, option=_ORJSON_OPTIONS)
-            if data.isascii() or not any(lead in data for lead in _UTF8_4_BYTE_LEADS):
-                return data
-            if _plain(value, bad):
+            if (
+                data.isascii()
+                or not any(lead in data for lead in _UTF8_4_BYTE_LEADS)
+                or _plain(value, bad)
+            ):
                 return data
     return _dumps(value, source, bad).encode("utf-8")
 
