@@ -10,18 +10,18 @@ their context allows.
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Final
 
 import re2
 
 from prefixlib.rules import ids, paths, timestamps
-from prefixlib.rules.engine import ANCHOR_BOTH, UNANCHORED, Matcher, matcher
+from prefixlib.rules.alternation import Alternation, Candidate
+from prefixlib.rules.engine import UNANCHORED, matcher
 
-__all__ = ["CONTEXT_TAGS", "Candidate", "Patterns"]
+__all__ = ["CONTEXT_TAGS", "Patterns"]
 
 #: Tags of the context blocks agent CLIs emit (SPEC.md 5.2.2).
 CONTEXT_TAGS: Final[tuple[str, ...]] = (
@@ -38,29 +38,7 @@ _SEPARATOR: Final = (
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
-#: Opens a capturing group while a pattern is built (``(`` in one program, ``(?:`` in the other).
-_GROUP: Final = "\x00("
-_ROOT_START: Final = b"/~"
-_BLANKS: Final = b" \t"
-_DRIVE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-#: How a temp dir at "/" starts (paths.TEMP); no home does (paths.HOME).
-_TEMP_STARTS: Final = (b"/private/", b"/var/", b"/tmp/")
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-class Candidate(NamedTuple):
-    """A value to hoist: ``text[start:end]`` of ``kind``, found in the way ``role`` says.
-
-    Roles: ``label`` (after a label), ``bare`` (inside a context block),
-    ``home`` / ``temp`` (a path root by its shape), ``root`` (an occurrence of a
-    given or declared root), ``extra`` (a policy label's whole value),
-    ``escape`` (placeholder syntax in the input).
-    """
-
-    role: str
-    kind: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,121 +51,6 @@ class _LabelClass:
 def _words(label: str) -> str:
     """A label's words may be joined by a space, ``_``, ``-`` or nothing (``sessionId``)."""
     return label.replace(" ", "[ _-]?")
-
-
-class _Pattern:
-    """One compiled alternation whose capturing groups each name a (role, kind)."""
-
-    def __init__(self) -> None:
-        self._alternatives: list[str] = []
-        self.roles: list[tuple[str, str]] = [("", "")]
-        self._roots: Matcher | None = None
-        self._roots_only = False
-        self._leads: list[tuple[str, int]] = []  # per alternative: lead, its first group
-        self._grouped = 1  # groups of the alternatives added so far, and the whole match
-        self._led: dict[int, list[tuple[Matcher, int]]] = {}
-
-    def group(self, pattern: str, role: str, kind: str = "") -> str:
-        self.roles.append((role, kind))
-        return f"{_GROUP}{pattern})"
-
-    def add(self, pattern: str, *, lead: str = "") -> None:
-        """Add an alternative.  ``lead``: the character every match of it starts with after
-        blanks, where no alternative before it may start so without the same ``lead``.  A
-        match that starts so is then told by the first of those alternatives that matches it,
-        each with a small program of its own (:meth:`identify`)."""
-        if pattern:
-            self._leads.append((lead, self._grouped))
-            self._grouped = len(self.roles)
-            self._alternatives.append(pattern)
-
-    def compile(self, *, roots_first: bool) -> _Pattern:
-        """Build the programs.  ``roots_first``: no alternative before the home and temp dirs
-        can match at a ``/`` or ``~`` (no policy label is in the pattern)."""
-        # Without groups RE2 finds a match by its DFA alone, which is cheap; a grouped
-        # program, anchored to that match, then tells its alternative (identify).  Most
-        # matches are paths under a home or temp dir, told by their first segment or a small
-        # program, or are led by "<" or "#", told by the programs of their alternatives.
-        self._pattern = "|".join(self._alternatives)
-        self._find = matcher(self._pattern.replace(_GROUP, "(?:").encode())
-        if roots_first and ("home", "HOME") in self.roles:
-            self._roots = matcher(f"({paths.TEMP})|(?:{paths.HOME})".encode())
-            # with no bare path after them, a match at "/" or "~" is a temp dir or a home,
-            # and its first segment tells which
-            self._roots_only = ("bare", "PATH") not in self.roles
-        self._last = len(self.roles) - 1
-        for alternative, (lead, first) in zip(self._alternatives, self._leads, strict=True):
-            if lead:
-                grouped = matcher(alternative.replace(_GROUP, "(").encode())
-                self._led.setdefault(ord(lead), []).append((grouped, first - 1))
-        return self
-
-    @functools.cached_property
-    def _match(self) -> Matcher:
-        """The program with every group: large, and needed only where no shortcut tells."""
-        return matcher(self._pattern.replace(_GROUP, "(").encode())
-
-    def find(self, text: bytes, pos: int, end: int) -> tuple[int, int]:
-        """The span of the next match in ``text[pos:end]``; ``(-1, -1)`` if there is none."""
-        return self._find(UNANCHORED, text, pos, end)[0]
-
-    def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
-        """The next candidate in ``text[pos:end]`` and where its match ends."""
-        start, stop = self._find(UNANCHORED, text, pos, end)[0]
-        if start < 0:
-            return None
-        return self.identify(text, start, stop), stop
-
-    def identify(self, text: bytes, start: int, stop: int) -> Candidate:
-        """The candidate of a match of the pattern: which alternative, and its value."""
-        # The same match again: RE2 reads the text around it as context, as in the search,
-        # and at the same start the alternative that matched first still matches first.
-        if self._roots is not None and _may_be_root(text, start):
-            if self._roots_only and text[start] in _ROOT_START:
-                if text.startswith(_TEMP_STARTS, start, stop):
-                    return Candidate("temp", "TMP", start, stop)
-                return Candidate("home", "HOME", start, stop)
-            spans = self._roots(ANCHOR_BOTH, text, start, stop)
-            if spans[0][0] >= 0:
-                if spans[1][0] >= 0:
-                    return Candidate("temp", "TMP", start, stop)
-                return Candidate("home", "HOME", start, stop)
-        first = text[start]
-        if first in _BLANKS:  # an opening tag's indentation
-            first = (text[start:stop].lstrip(b" \t") or b" ")[0]
-        for grouped, offset in self._led.get(first, ()):
-            spans = grouped(ANCHOR_BOTH, text, start, stop)
-            if spans[0][0] >= 0:  # the first that matches is the one that matched
-                index = len(spans) - 1
-                while spans[index][0] < 0:
-                    index -= 1
-                role, kind = self.roles[offset + index]
-                return Candidate(role, kind, *spans[index])
-        return self.by_groups(text, start, stop)
-
-    def by_groups(self, text: bytes, start: int, stop: int) -> Candidate:
-        """:meth:`identify` by the program with every group: what its shortcuts must give."""
-        spans = self._match(ANCHOR_BOTH, text, start, stop)
-        index = self._last
-        while spans[index][0] < 0:  # the one alternative that matched: its group
-            index -= 1
-        role, kind = self.roles[index]
-        return Candidate(role, kind, *spans[index])
-
-    def pathless(self, text: bytes, start: int) -> bool:
-        """Whether a match at ``start`` is a path that starts no path, so nothing to hoist:
-        without a policy label, only paths start with ``/`` or ``~`` (SPEC.md 5.2.3)."""
-        return (
-            self._roots is not None
-            and text[start] in _ROOT_START
-            and not paths.is_path_start(text, start)
-        )
-
-
-def _may_be_root(text: bytes, start: int) -> bool:
-    """A home or temp dir starts with ``/``, ``~`` or a drive (``C:``)."""
-    first = text[start]
-    return first in _ROOT_START or (first in _DRIVE and text[start + 1 : start + 2] == b":")
 
 
 class Patterns:
@@ -236,7 +99,7 @@ class Patterns:
             bare += ids.BARE
         self._bare = tuple(bare)
 
-        self.prose = _Pattern()
+        self.prose = Alternation()
         opening = rf"(?m:^)[ \t]*<(?:{self._tags})(?:[ \t][^>\n]*)?>"
         self.prose.add(self.prose.group(opening, "open"), lead="<")
         if hoist_paths:
@@ -246,7 +109,7 @@ class Patterns:
         self.prose.compile(roots_first=not self._extra)
 
         self._close = matcher(rf"</(?:{self._tags})>".encode())
-        self.context = _Pattern()
+        self.context = Alternation()
         self._common(self.context, escape)
         for kind, pattern in self._bare:
             self.context.add(self.context.group(pattern, "bare", kind))
@@ -254,15 +117,15 @@ class Patterns:
             self.context.add(self.context.group(paths.PATH_VALUE, "bare", "PATH"))
         self.context.compile(roots_first=not self._extra)
 
-        self.code = _Pattern()
+        self.code = Alternation()
         self._roots(self.code)
         self.code.add(self.code.group(escape, "escape"))
         self.code.compile(roots_first=True)
 
-    def _common(self, p: _Pattern, escape: str) -> None:
+    def _common(self, p: Alternation, escape: str) -> None:
         """Labelled values, path roots and escapes: alike in prose and in context blocks."""
         # A label's forms are alternatives of their own, in the order of "(?:forms)(?:shapes)":
-        # the tag form is led by "<" (see _Pattern.add).
+        # the tag form is led by "<" (see Alternation.add).
         for cls in self._classes:
             every = "|".join(_words(label) for label in (*cls.anywhere, *cls.field))
             forms = [(rf"<(?i:{every})>[ \t]*", "<")]
@@ -283,7 +146,7 @@ class Patterns:
         self._roots(p)
         p.add(p.group(escape, "escape"))
 
-    def _roots(self, p: _Pattern) -> None:
+    def _roots(self, p: Alternation) -> None:
         if self._paths:
             # temp dirs first: on Windows and macOS they lie under the home, and the longer wins
             p.add(p.group(paths.TEMP, "temp", "TMP"))
@@ -322,7 +185,7 @@ class Patterns:
                 yield from self._accepted(self.context, text, pos, close_start)
                 pos = close_end
 
-    def _accepted(self, p: _Pattern, text: bytes, pos: int, end: int) -> Iterator[Candidate]:
+    def _accepted(self, p: Alternation, text: bytes, pos: int, end: int) -> Iterator[Candidate]:
         while pos < end:
             start, pos = p.find(text, pos, end)
             if start < 0:

@@ -16,7 +16,7 @@ from typing import Final, Literal, NamedTuple
 from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding
 from prefixlib.rules import paths
-from prefixlib.rules.context import Candidate
+from prefixlib.rules.alternation import Candidate
 
 __all__ = ["NAME", "STYLES", "Hoister", "escape_pattern", "find_roots", "restore"]
 

@@ -20,7 +20,8 @@ from prefixlib.errors import PolicyError, PrefixlibError
 from prefixlib.model import Binding, LayerName
 from prefixlib.policy import Policy, UserPattern
 from prefixlib.rules import paths
-from prefixlib.rules.context import Candidate, Patterns
+from prefixlib.rules.alternation import Candidate
+from prefixlib.rules.context import Patterns
 from prefixlib.rules.placeholders import (
     NAME,
     PATH_ROOTS,
