@@ -41,12 +41,13 @@ SECRET_SIZE: Final = 32
 
 _Name = TypeVar("_Name", bound=str)
 
-#: From this size a message is hashed in updates, without joining it into one buffer.
-#: Measured with benchmarks/throughput.py's key-only inputs: from 64 KB a copy of the layer
-#: costs more than the ~2.5 µs an update costs over the same bytes joined.
+#: From this size a layer is hashed where it is, not joined to its head: measured with
+#: benchmarks/throughput.py's key-only inputs, a copy of it then costs more than the ~2.5 µs
+#: an update costs over the same bytes joined.
 _UPDATES: Final = 1 << 16
-#: From this size a message is hashed with a thread per CPU.  Measured on a 2-core VM
-#: (benchmarks/README.md): two threads cost ~100 µs to start and pay only from ~6 MB.
+#: From this size a layer is hashed with a thread per CPU.  Measured on this project's 2-core
+#: VM: threads cost ~100 µs to start, ``max_threads=AUTO`` was slower than one thread at
+#: every size up to 32 MB, and two threads paid only from about 6-8 MB.
 _THREADED: Final = 8 << 20
 
 

@@ -97,7 +97,7 @@ class Alternation:
 
     def search(self, text: bytes, pos: int, end: int) -> tuple[Candidate, int] | None:
         """The next candidate in ``text[pos:end]`` and where its match ends."""
-        start, stop = self._find(UNANCHORED, text, pos, end)[0]
+        start, stop = self.find(text, pos, end)
         if start < 0:
             return None
         return self.identify(text, start, stop), stop

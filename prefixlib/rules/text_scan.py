@@ -117,10 +117,11 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
         last = data[pos - 1]
         if last in (_BACKTICK, _TILDE):  # a fence run: an opener unless it has a backtick
             line_end = data.find(b"\n", pos)
-            if line_end != -1 and (last == _TILDE or b"`" not in data[pos:line_end]):
+            info = data[pos:line_end]
+            if line_end != -1 and (last == _TILDE or b"`" not in info):
                 fence_char, code_start = last, line_end + 1
                 fence_length = len(data[start:pos].lstrip(b" \t"))
-                if _plain_info(data[pos:line_end]):
+                if _plain_info(info):
                     pos = code_start  # nothing on the opener's line to stop at
         elif data[start] in _BLANK:  # blank lines, or spaces and tabs ending a line
             if data.count(b"\n", start, pos) > 1:
