@@ -53,7 +53,8 @@ def find_roots(text: bytes, roots: Iterable[tuple[bytes, str]]) -> list[Candidat
 
 
 class _Place(NamedTuple):
-    """A value resolved for hoisting: ``text[start:end]``, its path continuation to ``rest``."""
+    """A value resolved for hoisting: ``text[start:end]``, and the end of the text it claims,
+    ``rest``: a path's continuation where it matters (:meth:`Hoister._place`), else ``end``."""
 
     start: int
     end: int
