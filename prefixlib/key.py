@@ -112,7 +112,7 @@ class LayerChain:
             self._key = _secret_key(secret)
             self.state = self._hash(_header(policy_fingerprint, namespace))
 
-    def _hash(self, head: bytes, body: bytes = b"") -> bytes:
+    def _hash(self, head: bytes, body: bytes | memoryview = b"") -> bytes:
         """BLAKE3 of ``head + body``: a small body joined to the head, a large one hashed
         where it is, and from 8 MB with threads.  The digest is the same either way."""
         if len(body) < _UPDATES:
@@ -126,12 +126,12 @@ class LayerChain:
             return blake3(data, derive_key_context=KEY_CONTEXT, max_threads=threads)
         return blake3(data, key=self._key, max_threads=threads)
 
-    def step(self, layer: str, canonical: bytes) -> bytes:
+    def step(self, layer: str, canonical: bytes | memoryview) -> bytes:
         """Fold one layer's canonical UTF-8 bytes into the chain; return the new state."""
         self.state = self._hash(_LAYER + self.state + frame_head(layer, len(canonical)), canonical)
         return self.state
 
-    def keys(self, layers: Iterable[tuple[_Name, bytes]]) -> dict[_Name, str]:
+    def keys(self, layers: Iterable[tuple[_Name, bytes | memoryview]]) -> dict[_Name, str]:
         """Step through ``layers`` in order; map each layer name to its printed key."""
         return {name: format_key(self.step(name, canonical)) for name, canonical in layers}
 

@@ -20,6 +20,7 @@ from blake3 import blake3
 
 from prefixlib.key import frame, frame_head
 from prefixlib.model import CanonicalPrefix
+from prefixlib.utf8 import utf8
 
 __all__ = ["Memo", "memo_key"]
 
@@ -31,12 +32,12 @@ _JOINED_BELOW: Final = 256 * 1024
 _DIGEST_FROM: Final = 16 * 1024
 
 
-def _layer_bytes(value: object) -> bytes:
+def _layer_bytes(value: object) -> bytes | memoryview:
     """The bytes a raw layer argument is keyed by; their type is part of the frame tag."""
     if isinstance(value, bytes):
         return value
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, str):  # a large ASCII str is viewed, not copied
+        return utf8(value) if value.isascii() else value.encode("utf-8", "surrogatepass")
     # Tool definitions as Python objects: pickle tells 1 from "1" and 1.0, as it must.
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -54,14 +55,14 @@ def memo_key(
     It hashes each raw layer (in a large call, a large layer as its full BLAKE3
     digest) with the policy fingerprint, the namespace, the secret and the roots.
     """
-    fields = [
+    fields: list[bytes | memoryview] = [
         frame("policy", policy_fingerprint),
         frame("namespace", namespace.encode("utf-8", "surrogatepass")),
         frame("secret", b"" if secret is None else b"\x01" + bytes(secret)),
     ]
     for name, path in (roots or {}).items():
         fields.append(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
-    raw: list[tuple[str, bytes]] = []
+    raw: list[tuple[str, bytes | memoryview]] = []
     for name, value in layers.items():
         try:
             raw.append((f"{name}:{type(value).__name__}", _layer_bytes(value)))

@@ -25,6 +25,7 @@ from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
 from prefixlib.rules.tools import Tools, tools_layer
 from prefixlib.rules.volatile import hoist
+from prefixlib.utf8 import utf8
 
 __all__ = ["cache_key", "canonical_text", "canonicalize", "derive_keys"]
 
@@ -325,4 +326,4 @@ def derive_keys(
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
-    return chain.keys((name, layers.get(name, "").encode("utf-8")) for name in LAYERS)
+    return chain.keys((name, utf8(layers.get(name, ""))) for name in LAYERS)
