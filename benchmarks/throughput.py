@@ -19,7 +19,10 @@ Modes, per input:
 - memo: the same raw layers again with the default memo, after one warm-up call (the
   ``hit`` column says whether the memo answered: it does not keep very large results);
 - key-only: ``prefixlib.derive_keys`` of the canonical layers of a first run
-  (``cp.layers``), the cost of keying stored text that is already canonical.
+  (``cp.layers``), the cost of keying stored text that is already canonical.  Its two
+  parts are timed with it: SPEC.md 6's hashing alone (one BLAKE3 a layer, over UTF-8
+  made beforehand) and the UTF-8 encoding alone.  key-only pays the hashing, and the
+  encoding of every layer but a large ASCII one (``prefixlib.utf8``): their sum is its floor.
 
 Every call gets fresh ``str`` objects, as an orchestrator re-reading its files would.
 Speeds are MB/s (10**6 bytes) of the UTF-8 input bytes; ``vs blake3`` and ``vs sha256``
@@ -46,6 +49,7 @@ import _common as common  # benchmarks/, on sys.path as the running script's fol
 from blake3 import blake3
 
 import prefixlib
+from prefixlib.key import LayerChain
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -67,6 +71,8 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "key-only": (1 / 5, None),
     "key-only ascii": (1 / 1.5, None),
 }
+#: The fingerprint of the default policy, which key-only keys are derived with.
+FINGERPRINT = prefixlib.Policy().fingerprint
 #: The largest peak memory during one cold run, as a multiple of the input bytes.
 MEMORY_TARGET = 6.0
 
@@ -365,6 +371,8 @@ class Row:
     ratio_sha256: float
     memo_hit: bool | None = None
     key_matches: bool | None = None
+    #: key-only: the ratios to blake3 of its hashing alone and of its UTF-8 encoding alone
+    parts: tuple[float, ...] = ()
 
     @property
     def target_name(self) -> str:
@@ -403,6 +411,9 @@ class Row:
             "ratio_to_sha256": self.ratio_sha256,
             "memo_hit": self.memo_hit,
             "key_matches": self.key_matches,
+            "parts_ratio_to_blake3": dict(zip(("hashing", "encoding"), self.parts, strict=True))
+            if self.parts
+            else None,
             "target": text,
             "target_met": met,
         }
@@ -435,6 +446,16 @@ def key_call(layers: dict[str, str]) -> object:
     return prefixlib.derive_keys(layers)
 
 
+def hashing_call(encoded: list[tuple[str, bytes]]) -> object:
+    """The key chain over layers already in UTF-8: SPEC.md 6's hashing, one BLAKE3 per layer."""
+    return LayerChain(policy_fingerprint=FINGERPRINT).keys(encoded)
+
+
+def encoding_call(layers: dict[str, str]) -> object:
+    """The UTF-8 encoding of each layer: what a ``str`` costs before it can be hashed."""
+    return [layers[name].encode("utf-8") for name in LAYER_NAMES]
+
+
 def memo_call(layers: dict[str, str]) -> object:
     """One canonicalize call with the default memo."""
     return canonicalize(layers, memo=True)
@@ -454,14 +475,15 @@ def measure(item: Input, mode: str, runs: int) -> Row:
         memo_hit = canonicalize(fresh_layers(layers), memo=True) is first
         call = memo_call
     data = "".join(layers[name] for name in LAYER_NAMES).encode("utf-8")
-    timing, b3, sha = common.time_interleaved(
-        [
-            (call, lambda: fresh_layers(layers)),
-            (blake3_call, lambda: data),
-            (sha256_call, lambda: data),
-        ],
-        runs=runs,
-    )
+    subjects: list[common.Subject] = [
+        (call, lambda: fresh_layers(layers)),
+        (blake3_call, lambda: data),
+        (sha256_call, lambda: data),
+    ]
+    if mode == "key-only":  # its two parts, paired with the same baseline samples
+        encoded = [(name, layers[name].encode("utf-8")) for name in LAYER_NAMES]
+        subjects += [(hashing_call, lambda: encoded), (encoding_call, lambda: fresh_layers(layers))]
+    timing, b3, sha, *parts = common.time_interleaved(subjects, runs=runs)
     return Row(
         input=item.name,
         mode=mode,
@@ -474,6 +496,7 @@ def measure(item: Input, mode: str, runs: int) -> Row:
         ratio_sha256=common.paired_ratio(timing, sha),
         memo_hit=memo_hit,
         key_matches=key_matches,
+        parts=tuple(common.paired_ratio(part, b3) for part in parts),
     )
 
 
@@ -541,6 +564,22 @@ def print_rows(rows: Sequence[Row]) -> None:
         )
     print(common.format_table(headers, table, left=2))
     print(NOTES)
+    parts = [row for row in rows if row.parts]
+    if parts:
+        print()
+        print(
+            "key-only, part by part (vs blake3): SPEC.md 6's hashing alone (one BLAKE3 a layer, "
+            "on UTF-8 made beforehand), and the UTF-8 encoding of the layers alone"
+        )
+        print(
+            common.format_table(
+                ("input", "key-only", "hashing alone", "encoding alone"),
+                [
+                    [row.input, *map(common.format_ratio, (row.ratio_blake3, *row.parts))]
+                    for row in parts
+                ],
+            )
+        )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
