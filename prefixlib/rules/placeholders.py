@@ -10,7 +10,7 @@ canonicalisation stays injective and :func:`restore` inverts it exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Literal, NamedTuple
 
 from prefixlib.errors import PrefixlibError
@@ -90,8 +90,10 @@ class Hoister:
             self.bindings.append(Binding(placeholder.decode(), value.decode(), kind))
         return placeholder
 
-    def rewrite(self, text: bytes, candidates: Iterable[Candidate]) -> bytes:
+    def rewrite(self, text: bytes, candidates: Sequence[Candidate]) -> bytes:
         """``text`` with every kept candidate hoisted or escaped, in one pass (SPEC.md 5.6)."""
+        if not candidates:
+            return text
         out: list[bytes] = []
         pos = 0
         for place in self._resolve(text, candidates):
