@@ -6,6 +6,7 @@ several samples, and speeds are reported beside baselines measured in the same r
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import math
@@ -192,9 +193,12 @@ def time_interleaved(
     ]
 
 
-def time_calls(call: Callable[[Any], object], make_arg: Callable[[], Any], *, runs: int) -> Timing:
-    """Time ``call(make_arg())`` alone: :func:`time_interleaved` of one subject."""
-    return time_interleaved([(call, make_arg)], runs=runs)[0]
+def argument_parser(doc: str, *, quick: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line, ``--quick`` and ``--json``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--json", metavar="PATH", help="write every figure to PATH as JSON")
+    return parser
 
 
 def paired_ratio(subject: Timing, baseline: Timing) -> float:

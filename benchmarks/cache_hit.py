@@ -748,9 +748,7 @@ def print_report(
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer sessions (CI)")
-    parser.add_argument("--json", metavar="PATH", help="write every figure to PATH as JSON")
+    parser = common.argument_parser(__doc__, quick="fewer sessions (CI)")
     parser.add_argument("--sessions", type=int, default=50, help="sessions (default 50)")
     parser.add_argument(
         "--projects", type=int, default=3, help=f"projects, 1..{len(PROJECTS)} (default 3)"

@@ -584,9 +584,7 @@ def print_rows(rows: Sequence[Row]) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, fewer runs (CI)")
-    parser.add_argument("--json", metavar="PATH", help="write every figure to PATH as JSON")
+    parser = common.argument_parser(__doc__, quick="small sizes, fewer runs (CI)")
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (default 7)")
     parser.add_argument(
         "--runs-large", type=int, default=3, help="runs per figure for the 8 MB input (default 3)"
