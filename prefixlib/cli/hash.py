@@ -1,0 +1,115 @@
+"""``prefixlib hash``: print the cache keys of prompt files or of one whole prefix (SPEC.md 6)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from prefixlib.cli._common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    TEXT_LAYERS,
+    Failure,
+    add_policy_arguments,
+    fail,
+    parse_roots,
+    policy,
+    print_json,
+    read,
+    read_secret,
+    relabel,
+)
+from prefixlib.errors import InputError, PrefixlibError
+from prefixlib.key import SPEC_VERSION
+from prefixlib.model import CanonicalPrefix
+from prefixlib.pipeline import canonicalize
+
+__all__ = ["register"]
+
+
+def _as_json(cp: CanonicalPrefix, **extra: str) -> dict[str, Any]:
+    return {
+        **extra,
+        "key": cp.key,
+        "layer_keys": dict(cp.layer_keys),
+        "layers": dict(cp.layers),
+        "bindings": dict(cp.bindings),
+        "spec": SPEC_VERSION,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one key per file, or the one key of the prefix given layer by layer."""
+    options: dict[str, Any] = {"namespace": args.namespace, "policy": policy(args)}
+    if args.root:
+        options["roots"] = parse_roots(args.root)
+    if args.secret_file:
+        options["secret"] = read_secret(args.secret_file)
+    layer_files = {name: getattr(args, name) for name in (*TEXT_LAYERS, "tools")}
+    layer_files = {name: path for name, path in layer_files.items() if path is not None}
+    if layer_files and args.files:
+        fail("give FILE arguments or --base/--developer/--project/--tools, not both")
+    if layer_files:
+        inputs: dict[str, Any] = {name: read(path) for name, path in layer_files.items()}
+        try:
+            cp = canonicalize(**inputs, **options)
+        except PrefixlibError as e:
+            source = e.source if isinstance(e, InputError) else None
+            fail(relabel(e, layer_files[source]) if source in layer_files else str(e))
+        if args.json:
+            print_json(_as_json(cp))
+        else:
+            print(cp.key)
+        return EXIT_OK
+    status = EXIT_OK
+    results = []
+    for path in args.files or ["-"]:
+        try:
+            layer: dict[str, Any] = {args.layer: read(path)}
+            cp = canonicalize(**layer, **options)
+        except Failure as e:
+            print(f"error: {e}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        except PrefixlibError as e:
+            print(f"error: {relabel(e, path)}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        if args.json:
+            results.append(_as_json(cp, path=path))
+        else:
+            print(f"{cp.key}  {path}")
+    if args.json:
+        print_json(results)
+    return status
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``hash`` to the command line."""
+    parser = commands.add_parser(
+        "hash",
+        help="print cache keys",
+        description="Print the cache key of each FILE (like b3sum: KEY  PATH), or with "
+        "--base/--developer/--project/--tools the one key of the whole prefix.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="a prompt file; - reads stdin")
+    parser.add_argument(
+        "--layer",
+        choices=TEXT_LAYERS,
+        default="project",
+        help="the layer each FILE is read into (default: project)",
+    )
+    for name in TEXT_LAYERS:
+        parser.add_argument(f"--{name}", metavar="F", help=f"the {name} layer of one prefix")
+    parser.add_argument(
+        "--tools", metavar="F", help="a JSON array of tool definitions, or an object with 'tools'"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of keys")
+    parser.add_argument("--namespace", metavar="NS", help="a tenant, model or deployment name")
+    parser.add_argument(
+        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
+    )
+    parser.add_argument("--secret-file", metavar="F", help="32 raw bytes or 64 hex digits")
+    add_policy_arguments(parser)
+    parser.set_defaults(run=run)
