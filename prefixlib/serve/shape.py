@@ -115,9 +115,7 @@ class Shaper:
         self, kind: str, request: dict[str, Any], decoded: bytes, session: str | None
     ) -> tuple[str, dict[str, Any], bytes]:
         """The key of the request's canonical stable prefix, set as ``prompt_cache_key``."""
-        from prefixlib.adapters import prepare  # type: ignore[import-not-found]
-
-        prepared = prepare(request, policy=self.policy, **self._shard_options(session))
+        prepared = _prepare(request, policy=self.policy, **self._shard_options(session))
         key: str = prepared.key
         layers = dict(getattr(prepared, "layers", {}) or {})
         if kind == "messages":  # Anthropic has no body field for it: only the header option
@@ -128,9 +126,7 @@ class Shaper:
         self, request: dict[str, Any], session: str | None
     ) -> tuple[str, dict[str, Any], bytes]:
         """The request with its stable prefix rewritten by the adapters."""
-        from prefixlib.adapters import prepare  # type: ignore[import-not-found]
-
-        prepared = prepare(request, policy=self.policy, **self._shard_options(session))
+        prepared = _prepare(request, policy=self.policy, **self._shard_options(session))
         body = orjson.dumps(prepared.request)
         layers = dict(getattr(prepared, "layers", {}) or {})
         return prepared.key, layers, body
@@ -154,6 +150,13 @@ class Shaper:
             if offset is not None:
                 return f"layer {name} at character {offset}"
         return "none (identical prefix)"
+
+
+def _prepare(request: dict[str, Any], **options: Any) -> Any:
+    """The adapters' ``prepare`` (the one mapping of request shapes onto layers)."""
+    from prefixlib.adapters import prepare  # type: ignore[import-not-found]
+
+    return prepare(request, **options)
 
 
 class _PassThrough(Exception):
