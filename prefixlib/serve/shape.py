@@ -16,7 +16,9 @@ from typing import Any
 
 import orjson
 
+from prefixlib import adapters
 from prefixlib.errors import PrefixlibError
+from prefixlib.pipeline import cache_key
 from prefixlib.policy import Policy
 from prefixlib.serve import encoding
 from prefixlib.serve.config import Mode, ServeConfig
@@ -100,7 +102,7 @@ class Shaper:
             if mode == "key":
                 key, layers, body = self._key_mode(kind, request, decoded, session)
             else:
-                key, layers, body = self._canonical_mode(request, session)
+                key, layers, body = self._canonical_mode(kind, request, session)
         except (PrefixlibError, ValueError, TypeError) as e:
             raise _PassThrough(f"cannot canonicalise: {e}") from e
         if body is decoded:  # nothing changed: forward the bytes as they came
@@ -113,28 +115,38 @@ class Shaper:
 
     def _key_mode(
         self, kind: str, request: dict[str, Any], decoded: bytes, session: str | None
-    ) -> tuple[str, dict[str, Any], bytes]:
+    ) -> tuple[str, Mapping[str, Any], bytes]:
         """The key of the request's canonical stable prefix, set as ``prompt_cache_key``."""
-        prepared = _prepare(request, policy=self.policy, **self._shard_options(session))
-        key: str = prepared.key
-        layers = dict(getattr(prepared, "layers", {}) or {})
+        found = adapters.split(request)
+        key = self._shard(cache_key(**found.layers, policy=self.policy), session)
         if kind == "messages":  # Anthropic has no body field for it: only the header option
-            return key, layers, decoded
-        return key, layers, set_top_level_string(decoded, "prompt_cache_key", key)
+            return key, found.layers, decoded
+        return key, found.layers, set_top_level_string(decoded, "prompt_cache_key", key)
 
     def _canonical_mode(
-        self, request: dict[str, Any], session: str | None
-    ) -> tuple[str, dict[str, Any], bytes]:
+        self, kind: str, request: dict[str, Any], session: str | None
+    ) -> tuple[str, Mapping[str, Any], bytes]:
         """The request with its stable prefix rewritten by the adapters."""
-        prepared = _prepare(request, policy=self.policy, **self._shard_options(session))
-        body = orjson.dumps(prepared.request)
-        layers = dict(getattr(prepared, "layers", {}) or {})
-        return prepared.key, layers, body
+        if kind == "messages":
+            prepared = adapters.anthropic.prepare(request, policy=self.policy)
+            key = self._shard(prepared.key, session)
+        else:  # the client's own key (Codex: its thread id) is what this mode replaces
+            prepared = adapters.openai.prepare(
+                request, policy=self.policy, override=True, **self._shard_options(session)
+            )
+            key = str(prepared.request["prompt_cache_key"])
+        return key, prepared.split.layers, orjson.dumps(prepared.request)
 
     def _shard_options(self, session: str | None) -> dict[str, Any]:
-        if self.config.shards <= 1:
+        if self.config.shards <= 1 or not session:  # no session header: the one key
             return {}
-        return {"shards": self.config.shards, "session": session or ""}
+        return {"shards": self.config.shards, "session": session}
+
+    def _shard(self, key: str, session: str | None) -> str:
+        """``key`` with the suffix of the session's shard (the adapters' ``shard_key``)."""
+        if self.config.shards <= 1 or not session:
+            return key
+        return adapters.openai.shard_key(key, shards=self.config.shards, session=session)
 
     def _divergence(self, key: str, layers: Mapping[str, Any]) -> str | None:
         """Where this prefix first differs from the previous one with the same key (redacted)."""
@@ -150,13 +162,6 @@ class Shaper:
             if offset is not None:
                 return f"layer {name} at character {offset}"
         return "none (identical prefix)"
-
-
-def _prepare(request: dict[str, Any], **options: Any) -> Any:
-    """The adapters' ``prepare`` (the one mapping of request shapes onto layers)."""
-    from prefixlib.adapters import prepare  # type: ignore[import-not-found]
-
-    return prepare(request, **options)
 
 
 class _PassThrough(Exception):

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,25 @@ def install(package: str, version: str, command: str) -> Path:
             shutil.rmtree(work, ignore_errors=True)
     print(f"installed {package}@{version} in {time.monotonic() - started:.1f}s")
     return launcher
+
+
+@pytest.fixture
+def homes() -> Iterator[Callable[[str], Path]]:
+    """Makes a user's home: a fresh directory right under /tmp, as a real home is right
+    under /home (a path under a temp dir's own directory is hoisted from that directory on,
+    SPEC.md 5.4, so pytest's deeper tmp_path would leave its own names in the prefix)."""
+    made: list[Path] = []
+    base = "/tmp" if os.path.isdir("/tmp") else None
+
+    def make(user: str) -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix=f"prefixlib-e2e-{user}-", dir=base)))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

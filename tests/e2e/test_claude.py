@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,7 @@ def start(loop: Loop, mode: str) -> tuple[FakeProvider, list[bytes], list[str], 
     return fake, sent, lines, f"http://127.0.0.1:{loop.proxy(app)}"
 
 
-def session(claude: Path, url: str, root: Path, user: str, checkout: str, tz: str) -> str:
-    home = root / user
+def session(claude: Path, url: str, home: Path, user: str, checkout: str, tz: str) -> str:
     project = home / checkout
     project.mkdir(parents=True)
     (project / "CLAUDE.md").write_text(AGENTS_MD)
@@ -96,9 +95,9 @@ def session(claude: Path, url: str, root: Path, user: str, checkout: str, tz: st
     return result.stdout
 
 
-def run_two(claude: Path, loop: Loop, root: Path, mode: str) -> tuple[Any, ...]:
+def run_two(claude: Path, loop: Loop, homes: Callable[[str], Path], mode: str) -> tuple[Any, ...]:
     fake, sent, lines, url = start(loop, mode)
-    outputs = [session(claude, url, root / mode, *user) for user in USERS]
+    outputs = [session(claude, url, homes(user[0]), *user) for user in USERS]
     assert [out.strip() for out in outputs] == ["ok", "ok"]
     messages = [seen for seen in fake.seen if seen.path.startswith("/v1/messages")]
     assert len(messages) == 2
@@ -106,9 +105,9 @@ def run_two(claude: Path, loop: Loop, root: Path, mode: str) -> tuple[Any, ...]:
 
 
 def test_claude_sessions_share_one_key_in_key_mode(
-    claude: Path, loop: Loop, tmp_path: Path
+    claude: Path, loop: Loop, homes: Callable[[str], Path]
 ) -> None:
-    messages, sent, lines = run_two(claude, loop, tmp_path, "key")
+    messages, sent, lines = run_two(claude, loop, homes, "key")
     keys = [seen.header(KEY_HEADER) for seen in messages]
     assert keys[0] is not None
     assert keys[0] == keys[1]
@@ -120,9 +119,9 @@ def test_claude_sessions_share_one_key_in_key_mode(
 
 
 def test_claude_stable_prefixes_are_byte_identical_in_canonical_mode(
-    claude: Path, loop: Loop, tmp_path: Path
+    claude: Path, loop: Loop, homes: Callable[[str], Path]
 ) -> None:
-    messages, sent, _ = run_two(claude, loop, tmp_path, "canonical")
+    messages, sent, _ = run_two(claude, loop, homes, "canonical")
     bodies = [seen.json() for seen in messages]
     originals = [json.loads(body) for body in sent]
     assert originals[0]["system"] != originals[1]["system"]  # the cwd and memory path differ

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,13 +108,12 @@ def start(loop: Loop, mode: str) -> Run:
     return Run(loop, fake, client_bodies, lines, f"http://127.0.0.1:{port}")
 
 
-def session(codex: Path, run: Run, root: Path, user: str, checkout: str, tz: str) -> str:
-    """One fresh ``codex exec`` as ``user``; returns its stdout."""
-    home = root / user
+def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str) -> str:
+    """One fresh ``codex exec`` as ``user`` (with ``home``); returns its stdout."""
     project = home / checkout
     project.mkdir(parents=True)
     (project / "AGENTS.md").write_text(AGENTS_MD)
-    (home / ".codex").mkdir()
+    (home / ".codex").mkdir()  # CODEX_HOME is the default ~/.codex
     (home / ".codex" / "config.toml").write_text(CONFIG_TOML.format(url=run.url))
     node = shutil.which("node")
     assert node is not None
@@ -142,9 +141,11 @@ def session(codex: Path, run: Run, root: Path, user: str, checkout: str, tz: str
     return result.stdout
 
 
-def two_sessions(codex: Path, loop: Loop, tmp_path: Path, mode: str) -> tuple[Run, list[str]]:
+def two_sessions(
+    codex: Path, loop: Loop, homes: Callable[[str], Path], mode: str
+) -> tuple[Run, list[str]]:
     run = start(loop, mode)
-    outputs = [session(codex, run, tmp_path / mode, *user) for user in USERS]
+    outputs = [session(codex, run, homes(user[0]), *user) for user in USERS]
     return run, outputs
 
 
@@ -158,9 +159,9 @@ def thread_ids(run: Run) -> list[str]:
 
 
 def test_codex_sessions_share_one_key_and_keep_their_bodies(
-    codex: Path, loop: Loop, tmp_path: Path
+    codex: Path, loop: Loop, homes: Callable[[str], Path]
 ) -> None:
-    run, outputs = two_sessions(codex, loop, tmp_path, "key")
+    run, outputs = two_sessions(codex, loop, homes, "key")
     assert [out.strip().splitlines()[-1] for out in outputs] == ["ok", "ok"]
     assert [(s.method, s.path) for s in run.fake.seen] == [("POST", "/v1/responses")] * 2
     sent = [seen.json() for seen in run.fake.seen]
