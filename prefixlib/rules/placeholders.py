@@ -18,7 +18,7 @@ from prefixlib.model import Binding
 from prefixlib.rules import paths
 from prefixlib.rules.alternation import Candidate
 
-__all__ = ["NAME", "STYLES", "Hoister", "escape_pattern", "find_roots", "restore"]
+__all__ = ["AUTOMATIC", "NAME", "STYLES", "Hoister", "escape_pattern", "find_roots", "restore"]
 
 Style = Literal["braces", "brackets", "angles"]
 #: Placeholder delimiters by style (SPEC.md 5.6).
@@ -29,6 +29,8 @@ STYLES: Final[dict[str, tuple[str, str]]] = {
 }
 #: What a placeholder name looks like: upper-case ASCII, digits and ``_``.
 NAME: Final = r"[A-Z][A-Z0-9_]*"
+#: The form of an automatic placeholder name, ``KIND_N`` (SPEC.md 5.6): no root name has it.
+AUTOMATIC: Final = r"[A-Z][A-Z0-9_]*_[0-9]+"
 #: Kinds whose occurrences are path roots: the rest of the path follows them.
 PATH_ROOTS: Final = frozenset({"ROOT", "HOME", "TMP"})
 
@@ -75,6 +77,7 @@ class Hoister:
         self._slash_windows = slash_windows
         self._fixed = fixed
         self._names: dict[tuple[str, bytes], bytes] = {}
+        self._taken: set[str] = set(fixed.values())
         self._counts: dict[str, int] = {}
         self.bindings: list[Binding] = []
 
@@ -85,6 +88,9 @@ class Hoister:
             if name is None:
                 self._counts[kind] = number = self._counts.get(kind, 0) + 1
                 name = f"{kind}_{number}"
+                if name in self._taken:  # a caller's root of the form KIND_N (SPEC.md 5.4.3)
+                    raise PrefixlibError(f"placeholder {name} is a root's name too")
+                self._taken.add(name)
             placeholder = self._open + name.encode() + self._close
             self._names[(kind, value)] = placeholder
             self.bindings.append(Binding(placeholder.decode(), value.decode(), kind))

@@ -23,6 +23,7 @@ from prefixlib.rules import paths
 from prefixlib.rules.alternation import Candidate
 from prefixlib.rules.context import Patterns
 from prefixlib.rules.placeholders import (
+    AUTOMATIC,
     NAME,
     PATH_ROOTS,
     Hoister,
@@ -136,11 +137,20 @@ def hoist(
 
 
 def _given_roots(roots: Mapping[str, str] | None) -> dict[bytes, str]:
-    """The caller's roots as ``value -> placeholder name`` (SPEC.md 5.4.3)."""
+    """The caller's roots as ``value -> placeholder name`` (SPEC.md 5.4.3).
+
+    A root name never has the form of an automatic placeholder name (``DATE_1``,
+    ``ROOT_2``): the two name spaces never meet, so no two values share a placeholder.
+    """
     fixed: dict[bytes, str] = {}
     for name, path in (roots or {}).items():
         if not isinstance(name, str) or not regex.fullmatch(NAME, name):
             raise PrefixlibError(f"root name {name!r} must match {NAME}")
+        if regex.fullmatch(AUTOMATIC, name):
+            raise PrefixlibError(
+                f"root name {name!r} has the form KIND_N of an automatic placeholder;"
+                " a root name must not end in _ and digits"
+            )
         if not isinstance(path, str):
             raise TypeError(f"root {name} must be a str path, not {type(path).__name__}")
         value = paths.root_value(path.encode("utf-8"))
