@@ -11,7 +11,7 @@ across the whole prefix.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -28,6 +28,7 @@ from prefixlib.rules.placeholders import (
     PATH_ROOTS,
     Hoister,
     escape_pattern,
+    find_forms,
     find_roots,
 )
 from prefixlib.rules.text import byte_spans
@@ -129,11 +130,26 @@ def hoist(
         slash_windows=policy.windows_separators == "slash",
         fixed=fixed,
     )
+    forms = _derived(every_root)
     out: dict[LayerName, bytes] = {}
     for name, layer in scanned.items():
         occurrences = find_roots(layer.text, every_root) if every_root else []
+        if forms:
+            occurrences += find_forms(layer.text, forms.items())
         out[name] = hoister.rewrite(layer.text, [*layer.candidates, *occurrences])
     return out, hoister.bindings
+
+
+def _derived(roots: Iterable[tuple[bytes, str]]) -> dict[bytes, str]:
+    """The derived forms of every root, each with its kind (SPEC.md 5.4.6); a form that is
+    itself a root is found as that root."""
+    forms: dict[bytes, str] = {}
+    values = {value for value, _ in roots}
+    for value, kind in roots:
+        for form, form_kind in paths.derived_forms(value):
+            if form not in values:
+                forms.setdefault(form, form_kind or kind)
+    return forms
 
 
 def _given_roots(roots: Mapping[str, str] | None) -> dict[bytes, str]:
