@@ -62,6 +62,7 @@ class Divergence:
     raw_first: Place | None
     vanished: tuple[Vanished, ...]
     keys: tuple[str, str]
+    bindings: tuple[Mapping[str, str], Mapping[str, str]]
 
     @property
     def equal(self) -> bool:
@@ -217,4 +218,5 @@ def compare(
         raw_first=_first(stages_a[0][1], stages_b[0][1]),
         vanished=tuple(vanished),
         keys=(cp_a.key, cp_b.key),
+        bindings=(cp_a.bindings, cp_b.bindings),
     )

@@ -108,6 +108,16 @@ def _text(a: _Side, b: _Side, d: Divergence, redact: bool, style: Style) -> list
         else:
             line += f"removed {v.lines} differing line{'s' if v.lines != 1 else ''}"
         out.append(line)
+    placeholders = list(dict.fromkeys([*d.bindings[0], *d.bindings[1]]))
+    if placeholders:
+        out.append("hoisted (a / b):")
+    for placeholder in placeholders:
+        values = [side.get(placeholder) for side in d.bindings]
+        shown = [
+            "-" if value is None else f"({len(value)} chars)" if redact else repr(value)
+            for value in values
+        ]
+        out.append(f"  {placeholder} = {shown[0]} / {shown[1]}")
     return out
 
 
@@ -138,6 +148,10 @@ def _json(a: _Side, b: _Side, d: Divergence, redact: bool) -> dict[str, Any]:
         "vanished": [
             {"rule": v.rule, "first": _place_json(v.place, redact), "lines": v.lines}
             for v in d.vanished
+        ],
+        "bindings": [
+            {name: len(value) for name, value in side.items()} if redact else dict(side)
+            for side in d.bindings
         ],
     }
 
