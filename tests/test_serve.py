@@ -361,3 +361,41 @@ def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "--openai-upstream: expected an http:// or https:// URL" in result.stderr
+
+
+def test_serve_table_of_the_config_file_and_flags_over_it(loop: Loop, tmp_path: Path) -> None:
+    fake = FakeProvider()
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    (tmp_path / ".prefixlib.toml").write_text(
+        f'[serve]\nopenai-upstream = "{upstream}"\nmode = "off"\nkey-header = "x-k"\n'
+    )
+    process = _serve(cwd=tmp_path)
+    try:
+        url = _listening(process)
+
+        async def go() -> bytes:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + "/v1/responses", data=RESPONSES_BODY) as r,
+            ):
+                return await r.read()
+
+        assert b"response.completed" in loop.run(go())
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert "mode=off" in err
+    assert fake.seen[0].raw == RESPONSES_BODY
+    (tmp_path / ".prefixlib.toml").write_text("[serve]\nmode = 'fast'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", "serve", "--print-config", "codex"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path / '.prefixlib.toml'}: [serve] mode: expected one of key, canonical, "
+        "off, got 'fast'\n"
+    )
