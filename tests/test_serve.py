@@ -399,3 +399,33 @@ def test_serve_table_of_the_config_file_and_flags_over_it(loop: Loop, tmp_path: 
         f"error: {tmp_path / '.prefixlib.toml'}: [serve] mode: expected one of key, canonical, "
         "off, got 'fast'\n"
     )
+
+
+def test_sigint_lets_an_in_flight_stream_finish(loop: Loop, tmp_path: Path) -> None:
+    fake = FakeProvider()
+    fake.pace, fake.events = 0.05, 10  # a stream of about 1.5 s
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    process = _serve("--no-config", "--openai-upstream", upstream, "--mode", "off", cwd=tmp_path)
+    try:
+        url = _listening(process)
+
+        async def go() -> bytes:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + "/v1/responses", data=RESPONSES_BODY) as r,
+            ):
+                first = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 10)
+                process.send_signal(signal.SIGINT)  # mid-stream
+                return first + await asyncio.wait_for(r.content.read(), 20)
+
+        streamed = loop.run(go())
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert streamed.endswith(b"\n\n")
+    assert b"response.completed" in streamed
+    assert process.returncode == 0
+    assert "prefixlib serve: stopping" in err
+    assert "Traceback" not in err
