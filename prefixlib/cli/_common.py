@@ -56,10 +56,19 @@ def fail(message: str) -> NoReturn:
     raise Failure(message)
 
 
-def read(path: str) -> bytes:
-    """Read a file, or stdin for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+def read(path: str, *, text: bool = True) -> bytes:
+    """Read a file, or stdin for ``-``.  A prompt (``text``) with a NUL byte is a binary
+    file, an error naming the byte: no text format a prompt comes in holds one."""
+    data = sys.stdin.buffer.read() if path == "-" else _read_file(path)
+    if text:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            fail(f"{'<stdin>' if path == '-' else path}: byte {nul}: binary file (a NUL byte)")
+    return data
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of the file at ``path``; a file that cannot be read is a :func:`fail`."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
@@ -141,7 +150,7 @@ def policy(args: argparse.Namespace) -> Policy | None:
 
 def read_secret(path: str) -> bytes:
     """A secret file holds 32 raw bytes, or 64 hex digits and an optional newline."""
-    data = read(path)
+    data = read(path, text=False)
     text = data.strip()
     if len(text) == 2 * SECRET_SIZE:
         try:
