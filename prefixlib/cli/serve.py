@@ -66,7 +66,11 @@ def register(commands: Any) -> None:
         choices=("codex", "claude"),
         help="print the client setup that points it at this proxy, and exit",
     )
-    add_policy_arguments(parser)  # with -v: also where a prefix diverged from its key's last
+    add_policy_arguments(
+        parser,
+        verbose="say which config file is used, and log where a prefix first differs "
+        "from the previous one with its key",
+    )
     parser.set_defaults(run=run)
 
 
