@@ -218,6 +218,24 @@ def test_client_disconnect_cancels_the_upstream_request(loop: Loop) -> None:
 
     loop.run(go())
     assert s.fake.cut.wait(5), "the upstream stream was not cut after the client left"
+    assert "stream cut: the client left" in s.lines[0]
+
+
+def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) -> None:
+    s = Setup(loop, openai_mode="off")
+    s.fake.break_after = 3
+
+    async def go() -> bytes:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(s.url + "/v1/responses", data=RESPONSES_BODY) as r,
+        ):
+            return await r.read()
+
+    with pytest.raises(aiohttp.ClientPayloadError):
+        loop.run(go())
+    assert "200 mode=off" in s.lines[0]
+    assert "stream cut: the upstream broke off" in s.lines[0]
 
 
 def test_fifty_concurrent_streams(loop: Loop) -> None:
