@@ -35,12 +35,25 @@ RAW_CASES = [
         b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"t"}',
         b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"K"}',
     ),
+    # the top-level name spelled with an escape, and a nested one with the same value
+    (
+        b'{"m":{"prompt_cache_key":"t"},"prompt_\\u0063ache_key":"t"}',
+        b'{"m":{"prompt_cache_key":"t"},"prompt_\\u0063ache_key":"K"}',
+    ),
+    (
+        b'{"s":"\\"prompt_cache_key\\": 1","prompt_cache_key": "t" }',
+        b'{"s":"\\"prompt_cache_key\\": 1","prompt_cache_key": "K" }',
+    ),
 ]
 
 
+@pytest.mark.parametrize("given_parsed", [False, True], ids=["scan", "find"])
 @pytest.mark.parametrize(("body", "expected"), RAW_CASES)
-def test_set_top_level_string_changes_only_that_value(body: bytes, expected: bytes) -> None:
-    out = set_top_level_string(body, "prompt_cache_key", "K")
+def test_set_top_level_string_changes_only_that_value(
+    body: bytes, expected: bytes, given_parsed: bool
+) -> None:
+    parsed = json.loads(body) if given_parsed else None
+    out = set_top_level_string(body, "prompt_cache_key", "K", parsed=parsed)
     assert out == expected
     assert json.loads(out)["prompt_cache_key"] == "K"
 

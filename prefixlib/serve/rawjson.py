@@ -7,7 +7,12 @@ forms, so the value's span is found by a scan of the top level and replaced in p
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
 
 __all__ = ["set_top_level_string"]
 
@@ -67,14 +72,57 @@ def _value_end(data: bytes, i: int) -> int:
     return j
 
 
-def set_top_level_string(data: bytes, name: str, value: str) -> bytes:
+def _fast_span(data: bytes, name: str, current: object) -> tuple[int, int] | None:
+    """The span of the value of top-level ``name`` found by ``bytes.find``, or None.
+
+    Where ``name`` occurs exactly once as a member name (its opening quote not escaped, a
+    ``:`` after it) with the value ``current`` there, that is the top-level member unless the
+    top-level name is spelled with an escape: the caller checks the result by parsing it.
+    The scan of the whole object (~10x slower on a 48 KB body) decides every other case.
+    """
+    needle = json.dumps(name, ensure_ascii=False).encode("utf-8")
+    found: tuple[int, int] | None = None
+    at = data.find(needle)
+    while at >= 0:
+        k = at - 1
+        while k >= 0 and data[k] == 0x5C:
+            k -= 1
+        if (at - 1 - k) % 2 == 0:  # a real quote, not an escaped one inside a string
+            colon = _skip_ws(data, at + len(needle))
+            if colon < len(data) and data[colon] == 0x3A:
+                if found is not None:
+                    return None  # more than one: let the scan decide
+                start = _skip_ws(data, colon + 1)
+                found = (start, _value_end(data, start)) if start < len(data) else None
+        at = data.find(needle, at + 1)
+    if found is None:
+        return None
+    try:
+        if json.loads(data[found[0] : found[1]]) != current:
+            return None
+    except ValueError:
+        return None
+    return found
+
+
+def set_top_level_string(
+    data: bytes, name: str, value: str, *, parsed: Mapping[str, Any] | None = None
+) -> bytes:
     """``data`` with the top-level field ``name`` set to the string ``value``.
 
     Every byte outside that field's value is kept (each value, if the name repeats); a
-    missing field is appended as the last member, with no spaces.  Raises ``ValueError``
-    if ``data`` is not a JSON object.
+    missing field is appended as the last member, with no spaces.  ``parsed``, the object
+    already parsed from ``data``, allows a faster search.  Raises ``ValueError`` if ``data``
+    is not a JSON object.
     """
     encoded = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    if parsed is not None and isinstance(parsed.get(name), str | None):
+        span = _fast_span(data, name, parsed.get(name)) if name in parsed else None
+        if span is not None:
+            edited = data[: span[0]] + encoded + data[span[1] :]
+            with contextlib.suppress(ValueError):  # a nested member was found: scan instead
+                if orjson.loads(edited).get(name) == value:
+                    return edited
     i = _skip_ws(data, 0)
     if i >= len(data) or data[i] != 0x7B:
         raise _Malformed("the body is not a JSON object")

@@ -121,7 +121,8 @@ class Shaper:
         key = self._shard(cache_key(**found.layers, policy=self.policy), session)
         if kind == "messages":  # Anthropic has no body field for it: only the header option
             return key, found.layers, decoded
-        return key, found.layers, set_top_level_string(decoded, "prompt_cache_key", key)
+        body = set_top_level_string(decoded, "prompt_cache_key", key, parsed=request)
+        return key, found.layers, body
 
     def _canonical_mode(
         self, kind: str, request: dict[str, Any], session: str | None
