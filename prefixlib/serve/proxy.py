@@ -49,6 +49,7 @@ _HOP = frozenset(
         "Upgrade",
         "Host",
         "Content-Length",
+        "Expect",  # the proxy has read the whole body: no 100-continue upstream
     )
 )
 
