@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
 
@@ -147,3 +149,29 @@ def test_serve_table_and_its_errors() -> None:
         ServeConfig().with_table({"mode": "fast"}, source="p.toml")
     with pytest.raises(ValueError, match=r"\[serve\] port: invalid value 70000"):
         ServeConfig().with_table({"port": 70000}, source="p.toml")
+
+
+_leaf = st.one_of(st.none(), st.integers(), st.text(alphabet='ab"\\{}[]:, \u00e9'), st.booleans())
+_names = st.sampled_from(["prompt_cache_key", "a", "b", 'q"', "\\"])
+_json = st.recursive(
+    _leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_names, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    top=st.dictionaries(_names, _json, max_size=5),
+    indent=st.sampled_from([None, 1]),
+    ascii_only=st.booleans(),
+)
+def test_set_top_level_string_fast_and_scan_agree(
+    top: dict[str, object], indent: int | None, ascii_only: bool
+) -> None:
+    data = json.dumps(top, indent=indent, ensure_ascii=ascii_only).encode()
+    scanned = set_top_level_string(data, "prompt_cache_key", "K")
+    assert set_top_level_string(data, "prompt_cache_key", "K", parsed=top) == scanned
+    after = json.loads(scanned)
+    assert after.pop("prompt_cache_key") == "K"
+    top.pop("prompt_cache_key", None)
+    assert after == top

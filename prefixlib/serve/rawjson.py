@@ -7,12 +7,9 @@ forms, so the value's span is found by a scan of the top level and replaced in p
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
-
-import orjson
 
 __all__ = ["set_top_level_string"]
 
@@ -72,13 +69,31 @@ def _value_end(data: bytes, i: int) -> int:
     return j
 
 
-def _fast_span(data: bytes, name: str, current: object) -> tuple[int, int] | None:
-    """The span of the value of top-level ``name`` found by ``bytes.find``, or None.
+def _balance(data: bytes, start: int, end: int) -> int:
+    """Brackets opened minus closed in ``data[start:end]`` (``start`` outside a string)."""
+    balance = 0
+    j = start
+    while j < end:
+        c = data[j]
+        if c == 0x22:
+            j = _string_end(data, j)
+            continue
+        if c in b"[{":
+            balance += 1
+        elif c in b"]}":
+            balance -= 1
+        j += 1
+    return balance
 
-    Where ``name`` occurs exactly once as a member name (its opening quote not escaped, a
-    ``:`` after it) with the value ``current`` there, that is the top-level member unless the
-    top-level name is spelled with an escape: the caller checks the result by parsing it.
-    The scan of the whole object (~10x slower on a 48 KB body) decides every other case.
+
+def _fast_span(data: bytes, name: str) -> tuple[int, int] | None:
+    """The span of the value of top-level ``name``, found by ``bytes.find``, or None.
+
+    Each literal occurrence of the name as a member name (its opening quote not escaped, a
+    ``:`` after it) is checked for depth 1 by counting brackets over the shorter side: from
+    the start to it, or from its value to the end (-1, the object's closing brace).  None if
+    there is not exactly one such occurrence at the top level (the name spelled with an
+    escape, or repeated): the scan of the whole object, ~5x slower on a 48 KB body, decides.
     """
     needle = json.dumps(name, ensure_ascii=False).encode("utf-8")
     found: tuple[int, int] | None = None
@@ -87,21 +102,19 @@ def _fast_span(data: bytes, name: str, current: object) -> tuple[int, int] | Non
         k = at - 1
         while k >= 0 and data[k] == 0x5C:
             k -= 1
-        if (at - 1 - k) % 2 == 0:  # a real quote, not an escaped one inside a string
-            colon = _skip_ws(data, at + len(needle))
-            if colon < len(data) and data[colon] == 0x3A:
+        colon = _skip_ws(data, at + len(needle))
+        if (at - 1 - k) % 2 == 0 and colon < len(data) and data[colon] == 0x3A:
+            start = _skip_ws(data, colon + 1)
+            end = _value_end(data, start)
+            if at < len(data) - end:
+                top = _balance(data, 0, at) == 1
+            else:
+                top = _balance(data, end, len(data)) == -1
+            if top:
                 if found is not None:
-                    return None  # more than one: let the scan decide
-                start = _skip_ws(data, colon + 1)
-                found = (start, _value_end(data, start)) if start < len(data) else None
+                    return None
+                found = (start, end)
         at = data.find(needle, at + 1)
-    if found is None:
-        return None
-    try:
-        if json.loads(data[found[0] : found[1]]) != current:
-            return None
-    except ValueError:
-        return None
     return found
 
 
@@ -116,13 +129,15 @@ def set_top_level_string(
     is not a JSON object.
     """
     encoded = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    if parsed is not None and isinstance(parsed.get(name), str | None):
-        span = _fast_span(data, name, parsed.get(name)) if name in parsed else None
-        if span is not None:
-            edited = data[: span[0]] + encoded + data[span[1] :]
-            with contextlib.suppress(ValueError):  # a nested member was found: scan instead
-                if orjson.loads(edited).get(name) == value:
-                    return edited
+    if parsed is not None:
+        if name not in parsed:  # append after the last member, before the closing brace
+            close = len(data.rstrip(_WS)) - 1
+            if close > 0 and data[close] == 0x7D:
+                return _append(data, close, name, encoded, members=len(parsed))
+        else:
+            span = _fast_span(data, name)
+            if span is not None:
+                return data[: span[0]] + encoded + data[span[1] :]
     i = _skip_ws(data, 0)
     if i >= len(data) or data[i] != 0x7B:
         raise _Malformed("the body is not a JSON object")
@@ -158,10 +173,13 @@ def set_top_level_string(
             last = end
         out += data[last:]
         return bytes(out)
+    return _append(data, i, name, encoded, members=members)
+
+
+def _append(data: bytes, close: int, name: str, encoded: bytes, *, members: int) -> bytes:
+    """``data`` with the member ``name`` put after the last one (``close``: the ``}``)."""
     member_text = json.dumps(name, ensure_ascii=False).encode("utf-8") + b":" + encoded
-    # Insert right after the last member (before any whitespace that precedes the brace).
-    close = i
-    k = close
+    k = close  # right after the last member, before any whitespace that precedes the brace
     while k > 0 and data[k - 1] in _WS:
         k -= 1
     if members:
