@@ -27,7 +27,7 @@ from multidict import CIMultiDict
 
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
-from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop
+from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop, decode
 
 CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "captures"
 
@@ -236,6 +236,19 @@ def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) 
         loop.run(go())
     assert "200 mode=off" in s.lines[0]
     assert "stream cut: the upstream broke off" in s.lines[0]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "zstd"])
+def test_compressed_stream_passes_through_and_its_usage_is_read(loop: Loop, coding: str) -> None:
+    s = Setup(loop, openai_mode="off")
+    s.fake.compress = coding
+    status, headers, raw = s.request("POST", "/v1/responses", body=RESPONSES_BODY)
+    assert status == 200
+    assert headers["Content-Encoding"] == coding
+    text = decode(raw, coding)
+    assert text.startswith(b"event: response.created\n")
+    assert text.endswith(b"\n\n")
+    assert f"input=1000 cached={CACHED_TOKENS}" in s.lines[0]
 
 
 def test_fifty_concurrent_streams(loop: Loop) -> None:
