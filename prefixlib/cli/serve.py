@@ -48,7 +48,9 @@ def register(commands: Any) -> None:
         "(canonical mode). Settings also come from the [serve] table of the config file.",
     )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on, 0 for a free one (8787)")
+    parser.add_argument(
+        "--port", type=int, metavar="N", help="port to listen on, 0 for a free one (8787)"
+    )
     parser.add_argument("--openai-upstream", metavar="URL", help="OpenAI API base URL")
     parser.add_argument("--anthropic-upstream", metavar="URL", help="Anthropic API base URL")
     parser.add_argument(
@@ -57,7 +59,9 @@ def register(commands: Any) -> None:
         help="what to do to model requests, on every route (default: key for OpenAI, "
         "canonical for Anthropic)",
     )
-    parser.add_argument("--shards", type=int, help="spread one prefix over N cache keys")
+    parser.add_argument(
+        "--shards", type=int, metavar="N", help="spread one prefix over N cache keys"
+    )
     parser.add_argument(
         "--key-header", metavar="NAME", help="also set this request header to the key"
     )
