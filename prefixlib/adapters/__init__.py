@@ -30,7 +30,7 @@ from prefixlib.adapters._parts import (
     Split,
     check_request,
 )
-from prefixlib.adapters._prepare import Prepared
+from prefixlib.adapters._prepare import Prepared, sdk_kwargs
 from prefixlib.errors import InputError
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "kind_of",
     "openai",
     "prepare",
+    "sdk_kwargs",
     "split",
 ]
 

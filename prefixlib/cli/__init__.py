@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from prefixlib import __version__
 from prefixlib.cli import hash as hash_
+from prefixlib.cli import report
 from prefixlib.cli._common import EXIT_ERROR, EXIT_INTERNAL, EXIT_OK, Failure
 from prefixlib.errors import PrefixlibError
 
 __all__ = ["main"]
 
 #: The verbs, in the order ``--help`` lists them.
-VERBS = (hash_,)
+VERBS = (hash_, report)
 
 
 def _parser() -> argparse.ArgumentParser:
