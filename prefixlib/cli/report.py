@@ -47,7 +47,7 @@ def _request(data: bytes, path: str) -> dict[str, Any] | None:
     if not must and not data.lstrip().startswith(b"{"):
         return None
     try:
-        body = json.loads(data)
+        body = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as e:
         if must:
             fail(f"{label}: byte {e.start}: invalid UTF-8")
