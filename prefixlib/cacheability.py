@@ -160,13 +160,20 @@ class VolatileValue:
 _MONTHS: Final = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
-#: Shapes of session state, checked in the stable prefix after hoisting (SPEC.md 5 hoists
-#: them only in context; one left over is reported, not changed).
-_HEX: Final = "[0-9a-fA-F]"
 _NAME: Final = r"[A-Za-z0-9_][\w.-]*"
+#: Shapes of session state, checked in the stable prefix after hoisting (SPEC.md 5 hoists
+#: values only in context; one left over is reported, not changed).  Only shapes that are
+#: session state wherever they stand: a bare date or a UUID may be an instruction ("APIs
+#: deprecated before 2024-01-01", "the staging tenant is 5f3a...") and is not reported.
 SUSPECTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("datetime", re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?")),
-    ("date", re.compile(r"\b(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
+    ("timestamp", re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?")),
+    (
+        "date",  # stated as the current one (in a tool description, which is never hoisted)
+        re.compile(
+            r"\b(?:[Cc]urrent (?:date|time)|[Tt]oday(?:'s date)?)(?: is|:)? "
+            r"(?P<value>\d{4}-\d{2}-\d{2})\b"
+        ),
+    ),
     (
         "month",  # a month is session state only as "the current month" (Claude Code's tools)
         re.compile(
@@ -174,17 +181,12 @@ SUSPECTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             rf"(?: \d{{1,2}},)? (?:19|20)\d{{2}})\b"
         ),
     ),
-    ("id", re.compile(rf"\b{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\b")),
     ("id", re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}\b")),  # digits too
     (
         "home",
         re.compile(rf"(?<![\w.~-])(?:/home/{_NAME}|/Users/{_NAME}|[A-Za-z]:\\+Users\\+[\w.-]+)"),
     ),
     ("temp dir", re.compile(r"(?<![\w.~-])(?:(?:/private)?/(?:var/)?tmp/|/var/folders/)[\w.-]+")),
-    (
-        "time zone",
-        re.compile(r"\b(?:Africa|America|Asia|Atlantic|Australia|Europe|Pacific)/[A-Z][A-Za-z_]+"),
-    ),
 )
 
 

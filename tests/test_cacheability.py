@@ -132,15 +132,23 @@ def test_without_a_model_every_distinct_minimum() -> None:
 
 
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+TOOL = "Index built 2026-11-24T10:00 from /home/alice/x"
 VOLATILE = [
-    ({"base": "Use APIs from 2024-01-01 on.\n"}, ("date", "2024-01-01", "base", 1, 15)),
     ({"project": "ok\nThe current month is November 2026.\n"},
      ("month", "November 2026", "project", 2, 22)),
-    ({"developer": f"Use the fixture {UUID}.\n"}, ("id", UUID, "developer", 1, 17)),
+    ({"tools": [{"name": "t", "description": TOOL}]},
+     ("timestamp", "2026-11-24T10:00", "tools", 1, 30)),
     ({"tools": [{"name": "t", "description": "files in /var/folders/x/T"}]},
      ("temp dir", "/var/folders/x", "tools", 1, 27)),
+    ({"tools": [{"name": "t", "description": "The current date is 2026-11-24."}]},
+     ("date", "2026-11-24", "tools", 1, 38)),
+    ({"developer": "Run 9f86d081884c7d659a2feaa0c55ad015 first.\n"},
+     ("id", "9f86d081884c7d659a2feaa0c55ad015", "developer", 1, 5)),
+    # instructions, not session state (README "Volatile values"), and hoisted values
+    ({"base": "Do not use APIs deprecated before 2024-01-01.\n"}, None),
+    ({"base": f"The staging tenant is {UUID}. Deploy in Europe/Berlin hours.\n"}, None),
     ({"base": "Knowledge cutoff: January 2026. Limit 9007199254740991.\n"}, None),
-    ({"base": "Today's date is 2026-11-24.\n"}, None),  # hoisted: not left in the prefix
+    ({"base": "Today's date is 2026-11-24.\n"}, None),
 ]  # fmt: skip
 
 
