@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib import adapters
@@ -440,3 +442,78 @@ def test_claude_captures_two_sessions_one_key() -> None:
     assert pa.key == pb.key
     for name in ("base", "developer", "project", "tools"):
         assert pa.prefix.layers[name] == pb.prefix.layers[name], name
+
+
+# --- properties ------------------------------------------------------------------------
+
+USERS = st.from_regex(r"[a-z][a-z0-9]{1,10}", fullmatch=True)
+DATES = st.dates().map(lambda d: d.isoformat())
+
+
+@settings(max_examples=30)
+@given(
+    users=st.tuples(USERS, USERS),
+    dates=st.tuples(DATES, DATES),
+    order=st.permutations(range(len(TOOLS_OPENAI))),
+    ids=st.lists(st.text(min_size=1, max_size=12), min_size=3, max_size=3),
+    make=st.sampled_from(["responses", "chat", "messages"]),
+)
+def test_sessions_differing_in_session_state_share_a_key(
+    users: tuple[str, str], dates: tuple[str, str], order: list[int], ids: list[str], make: str
+) -> None:
+    """Two sessions that differ in user, checkout, date, item ids, metadata and tool order
+    get one key; the bindings carry each session's values; a changed instruction changes it."""
+
+    def session(user: str, date: str, tools: list[int], session_ids: list[str]) -> dict[str, Any]:
+        cwd = f"/home/{user}/src/api"
+        body = {"responses": responses_body, "chat": chat_body, "messages": messages_body}[make]()
+        text = json.dumps(body).replace("/home/alice/api", cwd).replace("2026-11-24", date)
+        out: dict[str, Any] = json.loads(text)
+        out["metadata"] = {"user_id": session_ids[0]}
+        if make == "responses":
+            out["tools"] = [TOOLS_OPENAI[i] for i in tools]
+            for item, item_id in zip(out["input"], session_ids, strict=True):
+                item["id"] = item_id
+        return out
+
+    a = adapters.prepare(session(users[0], dates[0], list(range(len(order))), ids))
+    b = adapters.prepare(session(users[1], dates[1], order, ids[::-1]))
+    assert a.key == b.key
+    assert f"/home/{users[1]}/src/api" in b.bindings.values()
+    assert dates[1] in b.bindings.values()
+    changed = session(users[0], dates[0], order, ids)
+    if make == "responses":
+        changed["instructions"] += "Never push to main.\n"
+    elif make == "chat":
+        changed["messages"][0]["content"] += "Never push to main.\n"
+    else:
+        changed["system"][1]["text"] += "Never push to main.\n"
+    assert adapters.prepare(changed).key != a.key
+
+
+def test_sdk_kwargs_puts_unknown_fields_in_extra_body() -> None:
+    def create(
+        *, model: str, input: Any = None, extra_body: Any = None, timeout: Any = None
+    ) -> None:
+        """An SDK method's signature."""
+
+    p = adapters.prepare(responses_body())
+    kwargs = p.sdk_kwargs(create)
+    assert set(kwargs) == {"model", "input", "extra_body"}
+    assert kwargs["extra_body"] == {
+        name: p.request[name] for name in p.request if name not in ("model", "input")
+    }
+
+
+def test_anthropic_images_pass_through_and_start_the_conversation() -> None:
+    body = messages_body()
+    image = {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": "AA=="},
+    }
+    body["messages"][0]["content"].insert(1, image)
+    p = adapters.prepare(body)
+    blocks = p.request["messages"][0]["content"]
+    assert blocks[1]["text"].startswith("<session_bindings>")
+    assert blocks[2] == image
+    assert blocks[3] == body["messages"][0]["content"][2]

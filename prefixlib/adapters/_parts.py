@@ -114,7 +114,8 @@ class Split:
     with :data:`PART_SEPARATOR` lines) where the request has them, and ``tools`` (a list
     of tool definitions) where it has tools: pass it on as
     ``canonicalize(**split.layers)``.  ``parts`` says where each text sits;
-    ``boundary`` where the conversation begins.
+    ``boundary`` where the conversation begins; ``breakpoints`` how many cache
+    breakpoints the caller set (``cache_control``, ``prompt_cache_breakpoint``).
     """
 
     kind: Kind
@@ -122,7 +123,7 @@ class Split:
     parts: tuple[Part, ...] = ()
     boundary: Boundary | None = None
     tools_path: Path | None = None
-    cache_controls: int = field(default=0, compare=False)
+    breakpoints: int = field(default=0, compare=False)
 
 
 def is_project_text(text: str, markers: Sequence[str]) -> bool:

@@ -315,7 +315,7 @@ def _place_breakpoint(editor: Any, found: Split, ttl: str | None, notes: list[st
     ``PromptCacheOptions``): with four already set, none is added.  A text given as a
     plain string is turned into one text block to carry it.
     """
-    if found.cache_controls >= 4:
+    if found.breakpoints >= 4:
         notes.append("no prompt_cache_breakpoint added: the request already has 4")
         return
     text_parts = [part for part in found.parts if part.path[0] != "instructions"]
