@@ -517,3 +517,24 @@ def test_anthropic_images_pass_through_and_start_the_conversation() -> None:
     assert blocks[1]["text"].startswith("<session_bindings>")
     assert blocks[2] == image
     assert blocks[3] == body["messages"][0]["content"][2]
+
+
+def test_codex_additional_tools_items_are_the_tools_layer() -> None:
+    """With a catalog model Codex sends its tools in a leading ``additional_tools`` input
+    item and an empty top-level ``tools``: they are the tools layer, sorted in place."""
+    top = responses_body()
+    item = {"type": "additional_tools", "tools": list(reversed(TOOLS_OPENAI))}
+    moved = responses_body(tools=[{"type": "web_search"}])
+    moved["input"].insert(0, item)
+    s = adapters.split(moved)
+    assert s.tools_paths == (("tools",), ("input", 0, "tools"))
+    assert s.layers["developer"] == DEV  # the tools item is passed over, not a boundary
+    p = adapters.prepare(moved)
+    assert [t["name"] for t in p.request["input"][0]["tools"]] == ["apply_patch", "shell"]
+    assert p.request["tools"] == [{"type": "web_search"}]
+    assert p.request["input"][0]["type"] == "additional_tools"
+    assert moved["input"][0] is item  # not mutated
+    assert item["tools"] == list(reversed(TOOLS_OPENAI))
+    only = responses_body(tools=[])
+    only["input"].insert(0, {"type": "additional_tools", "tools": TOOLS_OPENAI})
+    assert adapters.prepare(only).key == adapters.prepare(top).key

@@ -114,7 +114,9 @@ class Split:
     with :data:`PART_SEPARATOR` lines) where the request has them, and ``tools`` (a list
     of tool definitions) where it has tools: pass it on as
     ``canonicalize(**split.layers)``.  ``parts`` says where each text sits;
-    ``boundary`` where the conversation begins; ``breakpoints`` how many cache
+    ``boundary`` where the conversation begins; ``tools_paths`` where the tool
+    definitions are (the top-level ``tools``, and Codex's leading ``additional_tools``
+    input items); ``breakpoints`` how many cache
     breakpoints the caller set (``cache_control``, ``prompt_cache_breakpoint``).
     """
 
@@ -122,7 +124,7 @@ class Split:
     layers: dict[str, Any]
     parts: tuple[Part, ...] = ()
     boundary: Boundary | None = None
-    tools_path: Path | None = None
+    tools_paths: tuple[Path, ...] = ()
     breakpoints: int = field(default=0, compare=False)
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
 
-from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, unjoin_layer
+from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, get_at, unjoin_layer
 from prefixlib.cacheability import Cacheability, assess, exact_counter
 from prefixlib.errors import InputError
 from prefixlib.model import CanonicalPrefix, Change, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
+from prefixlib.rules.tools import tool_name
 
 __all__ = ["Prepared", "check_parts", "rewrite", "sdk_kwargs"]
 
@@ -176,7 +178,26 @@ def rewrite(
                 editor.set(part.path, piece)
                 sent.append(piece)
     tools_text = prefix.layers["tools"]
-    if split.tools_path is not None and tools_text:
-        editor.set(split.tools_path, json.loads(tools_text))
+    if split.tools_paths and tools_text:
+        _write_tools(editor, split, json.loads(tools_text))
         sent.append(tools_text)
     return editor, prefix, sent
+
+
+def _write_tools(editor: Editor, split: Split, tools: list[Any]) -> None:
+    """The canonical tools back where they came from: each list gets its own tools, in
+    canonical order (one list, the usual case, gets them all)."""
+    if len(split.tools_paths) == 1:
+        editor.set(split.tools_paths[0], tools)
+        return
+    wanted: list[Counter[str]] = [
+        Counter(tool_name(tool) for tool in get_at(editor.root, path)) for path in split.tools_paths
+    ]
+    placed: list[list[Any]] = [[] for _ in split.tools_paths]
+    for tool in tools:
+        name = tool_name(tool)
+        at = next(i for i, names in enumerate(wanted) if names[name] > 0)
+        wanted[at][name] -= 1
+        placed[at].append(tool)
+    for path, own in zip(split.tools_paths, placed, strict=True):
+        editor.set(path, own)

@@ -83,14 +83,14 @@ def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> S
         if texts:
             layers[name] = join_parts(texts)
     tools = request.get("tools")
-    tools_path: Path | None = None
+    tools_paths: tuple[Path, ...] = ()
     if tools is not None:
-        tools_path = ("tools",)
+        tools_paths = (("tools",),)
         layers["tools"] = (
             [_without_cache_control(tool) for tool in tools] if isinstance(tools, list) else tools
         )
     breakpoints = sum(1 for _ in _breakpoints(request))
-    return Split("messages", layers, tuple(parts), boundary, tools_path, breakpoints)
+    return Split("messages", layers, tuple(parts), boundary, tools_paths, breakpoints)
 
 
 def _without_cache_control(tool: Any) -> Any:

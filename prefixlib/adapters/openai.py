@@ -38,6 +38,7 @@ from prefixlib.adapters._parts import (
     Boundary,
     LayerMap,
     Part,
+    Path,
     Split,
     check_request,
     get_at,
@@ -97,12 +98,34 @@ def _is_responses_message(item: Mapping[str, Any]) -> bool:
     return (kind == "message" or kind is None) and "role" in item
 
 
-def _tools(request: Mapping[str, Any], layers: dict[str, Any]) -> tuple[str, ...] | None:
-    tools = request.get("tools")
-    if tools is None:
-        return None
-    layers["tools"] = tools
-    return ("tools",)
+def _is_tools_item(item: Mapping[str, Any]) -> bool:
+    """Codex's ``{"type": "additional_tools", "tools": [...]}`` input item: with a catalog
+    model it sends its tools there, before the messages, and an empty top-level ``tools``."""
+    return item.get("type") == "additional_tools" and isinstance(item.get("tools"), list)
+
+
+def _tools(
+    request: Mapping[str, Any], layers: dict[str, Any], boundary: Boundary | None = None
+) -> tuple[Path, ...]:
+    """Where the tool definitions are; the tools layer holds them all (SPEC.md 4)."""
+    paths: list[Path] = []
+    lists: list[Any] = []
+    if request.get("tools") is not None:
+        paths.append(("tools",))
+        lists.append(request["tools"])
+    items = request.get("input")
+    if isinstance(items, list) and boundary is not None and boundary.path == ("input",):
+        for i, item in enumerate(items[: boundary.index]):
+            if isinstance(item, dict) and _is_tools_item(item):
+                paths.append(("input", i, "tools"))
+                lists.append(item["tools"])
+    if len(lists) == 1:
+        layers["tools"] = lists[0]
+    elif lists:
+        if not all(isinstance(tools, list) for tools in lists):
+            raise InputError("tools must be a list where additional_tools items hold tools too")
+        layers["tools"] = [tool for tools in lists for tool in tools]
+    return tuple(paths)
 
 
 def _layers(parts: list[Part]) -> dict[str, Any]:
@@ -131,6 +154,7 @@ def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = 
         text_types=RESPONSES_TEXT,
         has_base=bool(parts),
         is_message=_is_responses_message,
+        is_tools=_is_tools_item,
     )
     parts += found
     layers = _layers(parts)
@@ -139,7 +163,7 @@ def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = 
         layers,
         tuple(parts),
         boundary,
-        _tools(request, layers),
+        _tools(request, layers, boundary),
         _count_breakpoints(request),
     )
 
