@@ -538,3 +538,46 @@ def test_codex_additional_tools_items_are_the_tools_layer() -> None:
     only = responses_body(tools=[])
     only["input"].insert(0, {"type": "additional_tools", "tools": TOOLS_OPENAI})
     assert adapters.prepare(only).key == adapters.prepare(top).key
+
+
+@pytest.mark.parametrize("make", [responses_body, chat_body, messages_body])
+def test_a_prepared_request_sent_again_is_prepared_the_same(make: Any) -> None:
+    """A client that keeps ``p.request`` as its history: the next turn's request keeps the
+    stable prefix and the bindings of the first, and its new turns come after them."""
+    first = adapters.prepare(make())
+    again = adapters.prepare(first.request)
+    assert again.request == first.request
+    assert again.key == first.key
+    assert dict(again.bindings) == dict(first.bindings)
+    assert prefixlib.cache_key(**adapters.split(first.request).layers) == first.key
+    history = copy.deepcopy(first.request)
+    items = history["input"] if "input" in history else history["messages"]
+    if make is responses_body:
+        items += [
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "done"}],
+            },
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "thanks"}],
+            },
+        ]
+    else:
+        items += [{"role": "assistant", "content": "done"}, {"role": "user", "content": "thanks"}]
+    later = adapters.prepare(history)
+    assert later.key == first.key
+    assert (
+        later.request[("input" if "input" in history else "messages")][: len(items) - 2]
+        == (first.request["input" if "input" in history else "messages"])
+    )
+    assert later.request == history
+
+
+def test_captures_prepared_again_are_unchanged() -> None:
+    first = adapters.prepare(capture("codex-a"), override=True)
+    assert adapters.prepare(first.request).request == first.request
+    first = adapters.prepare(capture("claude-a"))
+    assert adapters.prepare(first.request).request == first.request

@@ -116,7 +116,8 @@ class Split:
     ``canonicalize(**split.layers)``.  ``parts`` says where each text sits;
     ``boundary`` where the conversation begins; ``tools_paths`` where the tool
     definitions are (the top-level ``tools``, and Codex's leading ``additional_tools``
-    input items); ``breakpoints`` how many cache
+    input items); ``bindings_at`` where the bindings block of an earlier preparation is
+    (its placeholders are restored in ``layers``); ``breakpoints`` how many cache
     breakpoints the caller set (``cache_control``, ``prompt_cache_breakpoint``).
     """
 
@@ -125,6 +126,7 @@ class Split:
     parts: tuple[Part, ...] = ()
     boundary: Boundary | None = None
     tools_paths: tuple[Path, ...] = ()
+    bindings_at: Path | None = None
     breakpoints: int = field(default=0, compare=False)
 
 

@@ -45,6 +45,7 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
+from prefixlib.adapters._rebind import find_bindings, restore_parts
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import InputError, PrefixlibError
 from prefixlib.model import LAYERS, LayerName
@@ -139,7 +140,12 @@ def _layers(parts: list[Part]) -> dict[str, Any]:
     return layers
 
 
-def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
+def split_responses(
+    request: Mapping[str, Any],
+    *,
+    layer_map: LayerMap | None = None,
+    policy: Policy | None = None,
+) -> Split:
     """The stable prefix of a Responses body (README "Adapters")."""
     layer_map = layer_map or LayerMap()
     parts: list[Part] = []
@@ -157,6 +163,7 @@ def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = 
         is_tools=_is_tools_item,
     )
     parts += found
+    parts, at = _again(request, parts, boundary, policy)
     layers = _layers(parts)
     return Split(
         "responses",
@@ -164,11 +171,17 @@ def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = 
         tuple(parts),
         boundary,
         _tools(request, layers, boundary),
+        at,
         _count_breakpoints(request),
     )
 
 
-def split_chat(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
+def split_chat(
+    request: Mapping[str, Any],
+    *,
+    layer_map: LayerMap | None = None,
+    policy: Policy | None = None,
+) -> Split:
     """The stable prefix of a Chat Completions body (README "Adapters")."""
     layer_map = layer_map or LayerMap()
     parts, boundary = walk_messages(
@@ -179,19 +192,42 @@ def split_chat(request: Mapping[str, Any], *, layer_map: LayerMap | None = None)
         text_types=CHAT_TEXT,
         has_base=False,
     )
+    parts, at = _again(request, parts, boundary, policy)
     layers = _layers(parts)
     return Split(
-        "chat", layers, tuple(parts), boundary, _tools(request, layers), _count_breakpoints(request)
+        "chat",
+        layers,
+        tuple(parts),
+        boundary,
+        _tools(request, layers),
+        at,
+        _count_breakpoints(request),
     )
 
 
-def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
+def _again(
+    request: Mapping[str, Any], parts: list[Part], boundary: Boundary, policy: Policy | None
+) -> tuple[list[Part], Path | None]:
+    """The parts with an earlier preparation's placeholders restored, and where its
+    bindings are (:mod:`prefixlib.adapters._rebind`)."""
+    found = find_bindings(request, boundary, policy)
+    if found is None:
+        return parts, None
+    return restore_parts(parts, found[1], policy), found[0]
+
+
+def split(
+    request: Mapping[str, Any],
+    *,
+    layer_map: LayerMap | None = None,
+    policy: Policy | None = None,
+) -> Split:
     """The stable prefix of a Responses or Chat Completions body, told apart by its fields."""
     check_request(request)
     if "input" in request or "instructions" in request:
-        return split_responses(request, layer_map=layer_map)
+        return split_responses(request, layer_map=layer_map, policy=policy)
     if "messages" in request:
-        return split_chat(request, layer_map=layer_map)
+        return split_chat(request, layer_map=layer_map, policy=policy)
     raise InputError("not an OpenAI request: it has neither input/instructions nor messages")
 
 
@@ -280,7 +316,7 @@ def prepare(
     """
     if layer not in LAYERS:
         raise PrefixlibError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
-    found = split(request, layer_map=layer_map)
+    found = split(request, layer_map=layer_map, policy=policy)
     options = canonical_options(
         roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
     )
@@ -360,6 +396,16 @@ def _place_breakpoint(editor: Any, found: Split, ttl: str | None, notes: list[st
 
 def _insert_bindings(editor: Any, found: Split, text: str, role: str) -> None:
     """The bindings right after the stable prefix, before the conversation (SPEC.md 5.9)."""
+    if found.bindings_at is not None:  # an earlier preparation's: replaced
+        at = found.bindings_at
+        block = len(at) > 1 and at[-2] == "content"
+        new = (
+            _bindings_block(found.kind, text)
+            if block
+            else _bindings_message(found.kind, text, role)
+        )
+        editor.set(at, new)
+        return
     boundary = found.boundary or Boundary(("input",), 0, whole=True)
     if found.kind == "responses" and not isinstance(editor.root.get("input"), list):
         turn = editor.root.get("input")
