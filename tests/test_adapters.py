@@ -538,6 +538,14 @@ def test_codex_additional_tools_items_are_the_tools_layer() -> None:
     only = responses_body(tools=[])
     only["input"].insert(0, {"type": "additional_tools", "tools": TOOLS_OPENAI})
     assert adapters.prepare(only).key == adapters.prepare(top).key
+    codex = responses_body(tools=[])  # no instructions: the base prompt is the first message
+    del codex["instructions"]
+    codex["input"][0:0] = [
+        {"type": "additional_tools", "tools": TOOLS_OPENAI},
+        {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": BASE}]},
+    ]
+    assert adapters.split(codex).layers["base"] == BASE
+    assert adapters.prepare(codex).key == adapters.prepare(top).key
 
 
 @pytest.mark.parametrize("make", [responses_body, chat_body, messages_body])

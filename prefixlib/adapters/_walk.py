@@ -39,6 +39,7 @@ def walk_messages(
     parts: list[Part] = []
     if not isinstance(messages, list):
         return parts, Boundary(path, 0, whole=True)
+    first = True
     for i, item in enumerate(messages):
         if is_tools is not None and isinstance(item, dict) and is_tools(item):
             continue
@@ -50,8 +51,9 @@ def walk_messages(
             return parts, Boundary(path, i, whole=True)
         if isinstance(role, str) and role in roles:
             layer = roles[role]
-            if i == 0 and not has_base and layer_map.first_as_base:
+            if first and not has_base and layer_map.first_as_base:
                 layer = layer_map.system
+            first = False
             parts += [Part(layer, where, text) for where, text in texts]
             continue
         if role != "user":
