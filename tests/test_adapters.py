@@ -589,3 +589,21 @@ def test_captures_prepared_again_are_unchanged() -> None:
     assert adapters.prepare(first.request).request == first.request
     first = adapters.prepare(capture("claude-a"))
     assert adapters.prepare(first.request).request == first.request
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: adapters.prepare(responses_body(), layer="system"), "layer must be one of"),
+        (lambda: adapters.prepare(responses_body(), cache_ttl="1h"), "cache_ttl must be one of"),
+        (lambda: adapters.prepare(responses_body(), retention="forever"), "retention must be"),
+        (lambda: adapters.prepare(messages_body(), ttl="2h"), 'ttl must be "5m", "1h" or None'),
+        (lambda: adapters.prepare(responses_body(), shards=True, session="s"), "shards must be"),
+        (lambda: LayerMap(system="tools"), "system must be a text layer"),
+        (lambda: LayerMap(project_markers="<x>"), "project_markers must be a tuple"),
+        (lambda: adapters.openai.prepare("{}"), "a request must be a JSON object"),
+    ],
+)
+def test_bad_options_are_argument_errors(call: Any, message: str) -> None:
+    with pytest.raises(prefixlib.ArgumentError, match=message):
+        call()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from prefixlib.errors import InputError
+from prefixlib.errors import ArgumentError
 from prefixlib.model import LayerName
 
 __all__ = [
@@ -76,9 +76,10 @@ class LayerMap:
     def __post_init__(self) -> None:
         for name in ("system", "developer"):
             if getattr(self, name) not in ("base", "developer", "project"):
-                raise ValueError(f"{name} must be a text layer, not {getattr(self, name)!r}")
-        if isinstance(self.project_markers, str):
-            raise TypeError("project_markers must be a sequence of strings, not a string")
+                raise ArgumentError(f"{name} must be a text layer, not {getattr(self, name)!r}")
+        markers = self.project_markers
+        if not isinstance(markers, tuple) or not all(isinstance(m, str) and m for m in markers):
+            raise ArgumentError("project_markers must be a tuple of non-empty strings")
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def content_parts(
 def check_request(request: object, source: str = "request") -> Mapping[str, Any]:
     """A request must be a JSON object (a mapping)."""
     if not isinstance(request, Mapping):
-        raise InputError(
-            f"a request must be a JSON object, not {type(request).__name__}", source=source
+        raise ArgumentError(
+            f"a {source} must be a JSON object (a dict), not {type(request).__name__}"
         )
     return request

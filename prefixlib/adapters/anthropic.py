@@ -33,7 +33,7 @@ from prefixlib.adapters._parts import (
 from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
 from prefixlib.adapters._rebind import find_bindings, restore_parts
 from prefixlib.adapters._walk import walk_messages
-from prefixlib.errors import InputError
+from prefixlib.errors import ArgumentError, InputError
 from prefixlib.model import LAYERS
 from prefixlib.policy import Policy
 
@@ -169,7 +169,7 @@ def prepare(
     passed on to :func:`~prefixlib.canonicalize`.
     """
     if ttl not in (None, "5m", "1h"):
-        raise InputError(f'ttl must be "5m" or "1h", not {ttl!r}')
+        raise ArgumentError(f'ttl must be "5m", "1h" or None, not {ttl!r}')
     found = split(request, layer_map=layer_map, policy=policy)
     options = canonical_options(
         roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo

@@ -37,7 +37,7 @@ import blake3
 from prefixlib.adapters._openai_split import CHAT_ONLY, split, split_chat, split_responses
 from prefixlib.adapters._parts import Boundary, LayerMap, Split, get_at
 from prefixlib.adapters._prepare import Prepared, canonical_options, rewrite
-from prefixlib.errors import PrefixlibError
+from prefixlib.errors import ArgumentError, PrefixlibError
 from prefixlib.model import LAYERS, LayerName
 from prefixlib.policy import Policy
 
@@ -69,11 +69,11 @@ def shard_key(key: str, *, shards: int, session: str) -> str:
     ``shards`` keys (README "Adapters").  The result is at most 64 characters.
     """
     if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
-        raise PrefixlibError(f"shards must be an integer from 1 to {MAX_SHARDS}, not {shards!r}")
+        raise ArgumentError(f"shards must be an integer from 1 to {MAX_SHARDS}, not {shards!r}")
     if shards == 1:
         return key
     if not isinstance(session, str) or not session:
-        raise PrefixlibError("shards > 1 needs session=, a non-empty id of the caller's session")
+        raise ArgumentError("shards > 1 needs session=, a non-empty id of the caller's session")
     digest = blake3.blake3(session.encode("utf-8"), derive_key_context=SHARD_CONTEXT).digest(8)
     sharded = f"{key}_{int.from_bytes(digest, 'big') % shards}"
     if len(sharded) > MAX_KEY_LENGTH:
@@ -127,8 +127,14 @@ def prepare(
     ``roots``, ``policy``, ``namespace``, ``secret`` and ``memo`` are passed on to
     :func:`~prefixlib.canonicalize`.
     """
-    if layer not in LAYERS:
-        raise PrefixlibError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
+    _check_options(
+        layer=(layer, LAYERS),
+        breakpoint_ttl=(breakpoint_ttl, (None, "30m", "12h")),
+        cache_mode=(cache_mode, (None, "implicit", "explicit")),
+        cache_ttl=(cache_ttl, (None, "30m", "12h")),
+        retention=(retention, (None, "in_memory", "24h")),
+        bindings_role=(bindings_role, ("user", "developer", "system")),
+    )
     found = split(request, layer_map=layer_map, policy=policy)
     options = canonical_options(
         roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
@@ -158,6 +164,14 @@ def prepare(
         prompt_cache_key=new["prompt_cache_key"],
         notes=tuple(notes),
     )
+
+
+def _check_options(**options: tuple[object, tuple[object, ...]]) -> None:
+    """Each option is one of its documented values."""
+    for name, (value, allowed) in options.items():
+        if value not in allowed:
+            shown = ", ".join(repr(a) for a in allowed)
+            raise ArgumentError(f"{name} must be one of {shown}, not {value!r}")
 
 
 def _set_field(
