@@ -20,6 +20,7 @@ from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
@@ -238,11 +239,9 @@ def _canonicalize(
         code={name: layer.code for name, layer in ordered.items()},
         policy=policy,
         roots=roots,
+        tools=tools_layer(tools, sort=policy.tools == "sort"),
     )
-    encoded: dict[LayerName, bytes] = {
-        **hoisted,
-        "tools": tools_layer(tools, sort=policy.tools == "sort"),
-    }
+    encoded: dict[LayerName, bytes] = hoisted
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
@@ -260,10 +259,12 @@ def _canonicalize(
         return tuple(changes)
 
     def restored() -> dict[LayerName, str]:
-        return {
+        layers: dict[LayerName, str] = {
             name: restore(encoded[name].decode("utf-8"), bindings, style=style, slash_windows=slash)
             for name in raw
         }
+        layers["tools"] = restore_tools(encoded["tools"].decode("utf-8"), bindings, style=style)
+        return layers
 
     return CanonicalPrefix.build(
         data=encoded,

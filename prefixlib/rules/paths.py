@@ -62,6 +62,7 @@ ROOT_LABELS: Final[tuple[str, ...]] = (
     r"workdir",
     r"current (?:directory|folder)",
     r"(?:project|repo|repository|git|workspace) ?(?:root|dir|directory|folder)",
+    r"workspace root folder",
 )
 #: Root labels that count only where they start a field (``Workspace: ...``).
 ROOT_FIELD_LABELS: Final[tuple[str, ...]] = (r"workspace", r"root")
