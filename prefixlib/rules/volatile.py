@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import regex
 
-from prefixlib.errors import PolicyError, PrefixlibError
+from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding, LayerName
 from prefixlib.policy import Policy, UserPattern
 from prefixlib.rules import descriptions, paths
@@ -34,9 +34,6 @@ from prefixlib.rules.placeholders import (
 from prefixlib.rules.text import byte_spans
 
 __all__ = ["hoist", "patterns_for"]
-
-#: How long one user pattern may run over one layer (the ``regex`` package's timeout).
-USER_PATTERN_TIMEOUT = 2.0
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,15 +78,11 @@ def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) 
 
     ``code`` holds byte ranges, as the candidates do.
     """
-    compiled = regex.compile(user.pattern)
+    compiled = user.compiled  # RE2: linear time in the text
     if user.context != "prose":
         code = []
-    group = "value" if "value" in compiled.groupindex else 0
-    try:
-        matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
-    except TimeoutError as e:
-        raise PolicyError(f"pattern {user.name} ran past {USER_PATTERN_TIMEOUT} s") from e
-    spans = byte_spans(text, [match.span(group) for match in matches])
+    group = compiled.groupindex.get("value", 0)
+    spans = byte_spans(text, [match.span(group) for match in compiled.finditer(text)])
     return [
         Candidate("label", user.name, start, end)
         for start, end in spans
