@@ -233,8 +233,13 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--config F`` or ``--no-config``, and ``--verbose``, which every verb takes."""
+def add_policy_arguments(
+    parser: argparse.ArgumentParser, *, verbose: str = "say which config file is used"
+) -> None:
+    """``--config F`` or ``--no-config``, and ``--verbose``, which every verb takes.
+
+    ``verbose`` is the help of ``-v``, for a verb that says more with it.
+    """
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--config",
@@ -243,9 +248,7 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the nearest one from the current directory up)",
     )
     group.add_argument("--no-config", action="store_true", help="use the default policy")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="say which config file is used"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose)
 
 
 def config(args: argparse.Namespace) -> Config:

@@ -68,13 +68,11 @@ def register(commands: Any) -> None:
         choices=("codex", "claude"),
         help="print the client setup that points it at this proxy, and exit",
     )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log where a prefix first differs from the previous one with its key",
+    add_policy_arguments(
+        parser,
+        verbose="say which config file is used, and log where a prefix first differs "
+        "from the previous one with its key",
     )
-    add_policy_arguments(parser)
     parser.set_defaults(run=run)
 
 
