@@ -19,6 +19,7 @@ found.  Pure: no files, no printing; the CLI (``prefixlib learn``) writes the po
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,8 +70,9 @@ class Addition:
     def describe(self) -> str:
         """The addition as one line of the policy file's syntax."""
         if isinstance(self.value, UserPattern):
-            return f"patterns += {{name = {self.value.name!r}, pattern = {self.value.pattern!r}}}"
-        return f"hoist_labels += {self.value!r}"
+            name, pattern = _toml(self.value.name), _toml(self.value.pattern)
+            return f"patterns += {{name = {name}, pattern = {pattern}}}"
+        return f"hoist_labels += {_toml(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,3 +333,8 @@ def _common_prefix(a: str, b: str) -> str:
             break
         n += 1
     return a[:n]
+
+
+def _toml(text: str) -> str:
+    """``text`` as a TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(text, ensure_ascii=False)

@@ -11,6 +11,7 @@ whether the sessions share a key, or what is left and why.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -143,7 +144,12 @@ def run(args: argparse.Namespace) -> int:
         found = Path(args.config) if args.config else find_config(Path.cwd())
         target = found or Path.cwd() / ".prefixlib.toml"
         write_policy(target, list(proposal.additions))
-        proposal = learn(samples, policy=load_policy(target))  # the file as written
+        again = learn(samples, policy=load_policy(target))  # the file as written
+        proposal = dataclasses.replace(
+            again,
+            additions=proposal.additions + again.additions,
+            keys_before=proposal.keys_before,
+        )
     if args.json:
         result = proposal.as_json(redact=args.redact)
         result["files"] = args.files
