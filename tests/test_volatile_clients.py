@@ -166,8 +166,8 @@ def test_other_spellings_of_a_root_are_hoisted(root: str, text: str, placeholder
 
 
 def test_derived_forms_need_two_segments() -> None:
-    assert derived_forms(b"/srv") == []
-    assert derived_forms(b"C:\\x") == []
+    assert derived_forms(b"/srv") == ()
+    assert derived_forms(b"C:\\x") == ()
     assert (b"-srv-a", "SLUG") in derived_forms(b"/srv/a")
 
 
