@@ -15,6 +15,7 @@ SPEC.md is the normative description of the canonical form and the keys.
 
 from __future__ import annotations
 
+from prefixlib.cacheability import Cacheability, cacheability
 from prefixlib.errors import (
     ArgumentError,
     EncodingError,
@@ -34,6 +35,7 @@ __all__ = [
     "LAYERS",
     "SPEC_VERSION",
     "ArgumentError",
+    "Cacheability",
     "CanonicalPrefix",
     "Change",
     "EncodingError",
@@ -44,6 +46,7 @@ __all__ = [
     "ToolsError",
     "__version__",
     "cache_key",
+    "cacheability",
     "canonicalize",
     "derive_keys",
 ]
