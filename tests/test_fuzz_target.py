@@ -95,3 +95,24 @@ def test_fallback_driver_keeps_the_crashing_input(
     assert status == 1
     (kept,) = (tmp_path / "crashes").iterdir()
     assert b"{{" in kept.read_bytes()
+
+
+fuzz_adapters = _load("fuzz_adapters")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"[]",
+        b"{}",
+        b'{"input": "hi", "instructions": "Today\'s date is 2026-11-24", "tools": []}',
+        b'{"model": "m", "messages": [{"role": "system", "content": "cwd: /home/a/b"}]}',
+        b'{"model": "m", "system": [{"type": "text", "text": "x"}], "messages": []}',
+        b'{"messages": 5}',
+        b'{"input": [{"role": "developer", "content": [{"type": "input_text", "text": 1}]}]}',
+        b'{"tools": [{"name": "a"}, {"name": "a"}], "input": "x"}',
+    ],
+)
+def test_adapters_target(data: bytes) -> None:
+    fuzz_adapters.check(data)
