@@ -9,6 +9,7 @@ with exit code 2 and no traceback.  The API rows check that a wrong type is an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -349,12 +350,12 @@ def test_placeholder_look_alikes_round_trip() -> None:
 
 
 def test_restore_keeps_placeholder_syntax_in_tools() -> None:
-    """A tool's own text is never taken for a placeholder of the text layers."""
+    """A tool's own text is never taken for a placeholder of the text layers: the restored
+    tools layer is the tools as given (SPEC.md 5.8)."""
     tools = [{"name": "t", "description": "Use {{DATE_1}} and {{!DATE_1}} as written"}]
     cp = prefixlib.canonicalize(base="Today's date is 2026-11-24\n", tools=tools, memo=False)
     assert cp.bindings == {"{{DATE_1}}": "2026-11-24"}
-    assert cp.restore()["tools"] == cp.layers["tools"]
-    assert "{{DATE_1}} and {{!DATE_1}}" in cp.restore()["tools"]
+    assert json.loads(cp.restore()["tools"]) == tools
 
 
 # --- check --fix never loses what the user had (README: Bad input) ----------------------
