@@ -108,10 +108,67 @@ def test_one_bad_file_does_not_stop_the_others(
     assert "no such file" in captured.err
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["hash", "--layer", "tools", "x"])
-    assert info.value.code == 2
+USAGE_ERRORS = [
+    (["hash", "--layer", "tools", "x"], "invalid choice: 'tools'"),
+    (["hash", "{beta}", "-", "-"], "stdin (-) named more than once"),
+    (["hash", "--base", "-", "--project", "-"], "stdin (-) named for more than one layer"),
+    (["hash", "--project", "{beta}", "--project", "{beta}"], "--project given twice"),
+    (["hash", "--tools", "{beta}", "--tools", "{beta}"], "--tools given twice"),
+    (["hash", "--config", "{beta}", "--no-config", "{beta}"], "not allowed with argument"),
+    (["check", "--fix", "--diff", "{beta}"], "--fix and --diff"),
+    (["check", "--select", "E501", "{beta}"], "'E501' is not a code"),
+    (["normalize", "--in-place", "--bindings", "{beta}"], "--in-place writes no bindings"),
+    (["normalize", "--in-place", "-"], "--in-place needs FILE arguments"),
+    (["explain"], "give a FILE"),
+    (["nosuchverb"], "invalid choice: 'nosuchverb'"),
+    ([], "the following arguments are required: COMMAND"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), USAGE_ERRORS)
+def test_usage_errors_exit_2(
+    files: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    beta = str(files / "b.md")
+    assert main([arg.format(beta=beta) for arg in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_no_file_and_a_terminal_prints_usage() -> None:
+    """With no FILE and stdin a terminal, hash prints usage and exits 2 instead of waiting."""
+    pty = pytest.importorskip("pty")
+    import os
+
+    main_fd, child_fd = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "prefixlib", "hash"],
+            stdin=child_fd,
+            capture_output=True,
+            timeout=60,
+        )
+    finally:
+        os.close(main_fd)
+        os.close(child_fd)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("usage: prefixlib hash")
+    assert "stdin is a terminal" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([flag]) == 0
+    assert capsys.readouterr().out == f"prefixlib {prefixlib.__version__}\n"
+
+
+def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["check", "--help"], ["hash", "--help"]):
+        assert main(argv) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert "123 internal error" in out
+        assert "2 usage or input error" in out
 
 
 def test_module_and_stdin() -> None:
@@ -172,11 +229,11 @@ def test_policy_from_the_nearest_config(
         (
             ".prefixlib.toml",
             'ids = "maybe"\n',
-            ".prefixlib.toml: ids: input should be 'hoist' or 'keep'",
+            ".prefixlib.toml: ids: expected 'hoist' or 'keep', got 'maybe'",
         ),
         (".prefixlib.toml", "ids = [\n", ".prefixlib.toml: invalid TOML: "),
         (".prefixlib.toml", "x = = 1\n", ".prefixlib.toml:1:5: invalid TOML: "),
-        ("pyproject.toml", "[tool.prefixlib]\nbogus = 1\n", "pyproject.toml: bogus: extra inputs"),
+        ("pyproject.toml", "[tool.prefixlib]\nbogus = 1\n", "pyproject.toml: bogus: unknown field"),
     ],
 )
 def test_bad_config(

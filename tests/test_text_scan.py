@@ -17,7 +17,7 @@ from prefixlib.rules import nfc
 from prefixlib.rules.ordering import LEAD_INS, sort_unordered
 from prefixlib.rules.text import INVISIBLE
 from prefixlib.rules.text_scan import Scanned, scan_layer
-from tests.conftest import corpus_files
+from tests.conftest import corpus_files, corpus_params
 from tests.strategies import text_layers
 
 _VISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
@@ -169,7 +169,7 @@ def test_the_nfc_table_is_as_generated() -> None:
     assert nfc.char_class(nfc.unstable_code_points()) == nfc.UNSTABLE
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: Path(p).name)
+@pytest.mark.parametrize("path", corpus_params(corpus_files()), ids=lambda p: Path(p).name)
 def test_corpus(path: Path) -> None:
     _check(path.read_text(encoding="utf-8"))
 

@@ -11,8 +11,10 @@ from typing import Any, BinaryIO
 from prefixlib.cli._common import (
     EXIT_ERROR,
     EXIT_OK,
+    EXIT_STATUS,
     TEXT_LAYERS,
     Failure,
+    Once,
     add_policy_arguments,
     fail,
     parse_roots,
@@ -20,6 +22,8 @@ from prefixlib.cli._common import (
     read,
     read_secret,
     relabel,
+    stdin_or_usage,
+    usage_error,
 )
 from prefixlib.errors import InputError, PrefixlibError
 from prefixlib.key import SPEC_VERSION
@@ -110,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     layer_files = {name: path for name, path in layer_files.items() if path is not None}
     if layer_files and args.files:
         fail("give FILE arguments or --base/--developer/--project/--tools, not both")
+    if list(layer_files.values()).count("-") > 1:
+        usage_error("stdin (-) named for more than one layer")
     if layer_files:
         inputs: dict[str, Any] = {name: read(path) for name, path in layer_files.items()}
         try:
@@ -124,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = EXIT_OK
     results = []
-    for path in args.files or ["-"]:
+    for path in stdin_or_usage(args.files):
         try:
             layer: dict[str, Any] = {args.layer: read(path)}
             cp = canonicalize(**layer, **options)
@@ -152,6 +158,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="print cache keys",
         description="Print the cache key of each FILE (like b3sum: KEY  PATH), or with "
         "--base/--developer/--project/--tools the one key of the whole prefix.",
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="a prompt file; - reads stdin")
     parser.add_argument(
@@ -161,9 +168,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the layer each FILE is read into (default: project)",
     )
     for name in TEXT_LAYERS:
-        parser.add_argument(f"--{name}", metavar="F", help=f"the {name} layer of one prefix")
+        parser.add_argument(
+            f"--{name}", action=Once, metavar="F", help=f"the {name} layer of one prefix"
+        )
     parser.add_argument(
-        "--tools", metavar="F", help="a JSON array of tool definitions, or an object with 'tools'"
+        "--tools",
+        action=Once,
+        metavar="F",
+        help="a JSON array of tool definitions, or an object with 'tools'",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of keys")
     parser.add_argument("--namespace", metavar="NS", help="a tenant, model or deployment name")
@@ -172,4 +184,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--secret-file", metavar="F", help="32 raw bytes or 64 hex digits")
     add_policy_arguments(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, parser=parser)

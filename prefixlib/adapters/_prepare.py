@@ -1,0 +1,147 @@
+"""What every adapter's ``prepare`` does: canonicalise the split layers, write each part's
+canonical text back into a new request, and put the tools in canonical order.
+
+The provider modules add the bindings where their request shape wants them and set the
+provider's cache fields (``prompt_cache_key``, ``cache_control``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, unjoin_layer
+from prefixlib.errors import InputError
+from prefixlib.model import CanonicalPrefix, Change, LayerName
+from prefixlib.pipeline import canonicalize
+from prefixlib.policy import Policy
+
+__all__ = ["Prepared", "check_parts", "rewrite"]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A request made cache-friendly, and what was done to it.
+
+    ``request`` is a new dict to send as is (``client.responses.create(**p.request)``);
+    the caller's request is never mutated.  ``key`` and ``layer_keys`` are the stable
+    prefix's keys (SPEC.md 6), ``bindings`` the session's values the bindings block
+    carries, ``changes`` what the rules changed in each layer (SPEC.md 2),
+    ``prompt_cache_key`` the value the request now carries (OpenAI; ``None`` for
+    Anthropic), ``notes`` the adapter's decisions worth knowing (a caller's key kept,
+    a breakpoint not added because four were set).
+    """
+
+    request: dict[str, Any]
+    prefix: CanonicalPrefix
+    split: Split
+    stable_texts: tuple[str, ...]
+    prompt_cache_key: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """The request's shape: ``responses``, ``chat`` or ``messages``."""
+        return self.split.kind
+
+    @property
+    def key(self) -> str:
+        """The key of the whole stable prefix (``pl1_...``, 47 characters)."""
+        return self.prefix.key
+
+    @property
+    def layer_keys(self) -> Mapping[LayerName, str]:
+        """The key of the prefix up to each layer (SPEC.md 6.2)."""
+        return self.prefix.layer_keys
+
+    @property
+    def bindings(self) -> Mapping[str, str]:
+        """The placeholders of the stable prefix and this session's values (SPEC.md 5.9)."""
+        return self.prefix.bindings
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """What each rule changed, per layer (computed on first access)."""
+        return self.prefix.changes
+
+    @property
+    def stable_prefix_bytes(self) -> int:
+        """The UTF-8 length of the stable prefix as sent: its texts and its tools' JSON."""
+        return sum(len(text.encode("utf-8")) for text in self.stable_texts)
+
+    @cached_property
+    def stable_prefix_tokens(self) -> int | None:
+        """The exact o200k_base token count of the stable prefix as sent (its texts and the
+        tools' canonical JSON, counted one by one), or ``None`` without the ``tokens`` extra.
+
+        Providers add a few tokens of framing per message and render tools in their own
+        format, so this is the count of the content, not of the provider's prompt.
+        """
+        from prefixlib.cacheability import exact_counter
+
+        counter = exact_counter("o200k_base")
+        if counter is None:
+            return None
+        return sum(counter(text) for text in self.stable_texts)
+
+
+def check_parts(parts: list[Part]) -> None:
+    """A part may not hold the separator line the adapters join parts with."""
+    for part in parts:
+        if PART_SEPARATOR in part.text:
+            where = ".".join(str(step) for step in part.path)
+            raise InputError(
+                f"holds {PART_SEPARATOR!r}, the line prefixlib joins the parts of a layer with",
+                source=where,
+            )
+
+
+def canonical_options(
+    *,
+    roots: Mapping[str, str] | None,
+    policy: Policy | None,
+    namespace: str | None,
+    secret: bytes | None,
+    memo: bool,
+) -> dict[str, Any]:
+    """The options an adapter passes on to :func:`~prefixlib.canonicalize`."""
+    return {
+        "roots": roots,
+        "policy": policy,
+        "namespace": namespace,
+        "secret": secret,
+        "memo": memo,
+    }
+
+
+def rewrite(
+    request: Mapping[str, Any], split: Split, options: Mapping[str, Any]
+) -> tuple[Editor, CanonicalPrefix, list[str]]:
+    """Canonicalise ``split``'s layers and write them back into a new request.
+
+    Returns the editor holding the new request, the canonical prefix, and the stable
+    prefix's texts as sent, in layer order then request order (the tools' canonical JSON
+    last).  A part that canonicalises to nothing (it was blank) keeps its text.
+    """
+    prefix = canonicalize(**split.layers, **options)
+    editor = Editor(request)
+    sent: list[str] = []
+    by_layer: dict[str, list[Part]] = {}
+    for part in split.parts:
+        by_layer.setdefault(part.layer, []).append(part)
+    for layer, parts in by_layer.items():
+        pieces = unjoin_layer(prefix.layers[layer], len(parts))  # type: ignore[index]
+        if pieces is None:  # cannot happen: check_parts refused the separator in a part
+            raise InputError("the parts of the layer could not be told apart", source=layer)
+        for part, piece in zip(parts, pieces, strict=True):
+            if piece:
+                editor.set(part.path, piece)
+                sent.append(piece)
+    tools_text = prefix.layers["tools"]
+    if split.tools_path is not None and tools_text:
+        editor.set(split.tools_path, json.loads(tools_text))
+        sent.append(tools_text)
+    return editor, prefix, sent
