@@ -16,7 +16,14 @@ SPEC.md is the normative description of the canonical form and the keys.
 from __future__ import annotations
 
 from prefixlib.cacheability import Cacheability, cacheability
-from prefixlib.errors import EncodingError, InputError, PolicyError, PrefixlibError, ToolsError
+from prefixlib.errors import (
+    ArgumentError,
+    EncodingError,
+    InputError,
+    PolicyError,
+    PrefixlibError,
+    ToolsError,
+)
 from prefixlib.key import SPEC_VERSION
 from prefixlib.model import LAYERS, CanonicalPrefix, Change
 from prefixlib.pipeline import cache_key, canonicalize, derive_keys
@@ -27,6 +34,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "LAYERS",
     "SPEC_VERSION",
+    "ArgumentError",
     "Cacheability",
     "CanonicalPrefix",
     "Change",

@@ -8,11 +8,27 @@ one-line message from them, so the CLI can print ``error: {message}`` as is.
 
 from __future__ import annotations
 
-__all__ = ["EncodingError", "InputError", "PolicyError", "PrefixlibError", "ToolsError"]
+__all__ = [
+    "ArgumentError",
+    "EncodingError",
+    "InputError",
+    "PolicyError",
+    "PrefixlibError",
+    "ToolsError",
+]
 
 
 class PrefixlibError(ValueError):
     """Base of every error prefixlib raises."""
+
+
+class ArgumentError(PrefixlibError, TypeError):
+    """An argument of a public function has the wrong type or shape.
+
+    Both a :class:`PrefixlibError` (so one ``except`` catches every bad input) and a
+    ``TypeError`` (as Python code expects of a wrong type).  The message names the
+    argument: ``roots must be a mapping of name to path, not list``.
+    """
 
 
 class InputError(PrefixlibError):
@@ -62,7 +78,36 @@ class EncodingError(InputError):
 
 
 class ToolsError(InputError):
-    """The tools layer is not valid JSON or not a valid set of tool definitions."""
+    """The tools layer is not valid JSON or not a valid set of tool definitions.
+
+    ``pointer`` is where in the tools value the error is (array indices and member
+    names from the top, as in a JSON Pointer), where it is known; a tools layer given
+    as JSON text turns it into a line and column of that text.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        offset: int | None = None,
+        pointer: tuple[str | int, ...] | None = None,
+    ) -> None:
+        self.pointer = pointer
+        super().__init__(reason, source=source, line=line, column=column, offset=offset)
+
+    def with_source(self, source: str) -> ToolsError:
+        """Return the same error naming ``source`` (a file path) instead."""
+        return type(self)(
+            self.reason,
+            source=source,
+            line=self.line,
+            column=self.column,
+            offset=self.offset,
+            pointer=self.pointer,
+        )
 
 
 class PolicyError(PrefixlibError):

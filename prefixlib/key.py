@@ -14,7 +14,7 @@ from typing import Final, TypeVar
 
 from blake3 import blake3
 
-from prefixlib.errors import PrefixlibError
+from prefixlib.errors import ArgumentError
 
 __all__ = [
     "KEY_CONTEXT",
@@ -157,9 +157,9 @@ def _header_state(policy_fingerprint: bytes, namespace: str) -> bytes:
 def check_secret(secret: object) -> None:
     """A secret is exactly 32 bytes (SPEC.md 6.3)."""
     if not isinstance(secret, bytes | bytearray | memoryview):
-        raise TypeError(f"secret must be bytes, not {type(secret).__name__}")
+        raise ArgumentError(f"secret must be bytes, not {type(secret).__name__}")
     if len(secret) != SECRET_SIZE:
-        raise PrefixlibError(f"secret must be {SECRET_SIZE} bytes, got {len(secret)}")
+        raise ArgumentError(f"secret must be {SECRET_SIZE} bytes, got {len(secret)}")
 
 
 def _secret_key(secret: bytes) -> bytes:

@@ -105,9 +105,12 @@ class CanonicalPrefix:
         return sum(len(data) for data in self.layer_bytes.values())
 
     def restore(self) -> dict[LayerName, str]:
-        """The text layers with every placeholder replaced by its value (SPEC.md 5.8).
+        """All four layers with every placeholder replaced by its value (SPEC.md 5.8).
 
-        This is exactly the input after the text and ordering rules: hoisting loses nothing.
+        Each text layer is exactly the input after the text and ordering rules: hoisting
+        loses nothing, and placeholder look-alikes the input had (escaped as
+        ``{{!DATE_1}}`` in ``layers``) are as the input had them.  The tools layer, from
+        which nothing is hoisted, is its canonical JSON text (SPEC.md 4), as in ``layers``.
         """
         return self._restore()
 

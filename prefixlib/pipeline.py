@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 from prefixlib.changes import diff
-from prefixlib.errors import PrefixlibError
+from prefixlib.errors import ArgumentError, EncodingError, InputError
 from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
 from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
@@ -156,7 +156,55 @@ def _text_argument(value: object, layer: LayerName) -> str:
         return t.decode(bytes(value), source=layer)
     if isinstance(value, str):
         return value  # checked for lone surrogates when it is encoded (text_stage)
-    raise TypeError(f"{layer} must be str, bytes or None, not {type(value).__name__}")
+    raise ArgumentError(f"{layer} must be str, bytes or None, not {type(value).__name__}")
+
+
+def _check_options(
+    *,
+    policy: object,
+    namespace: object,
+    secret: object,
+    roots: object,
+    memo: object = True,
+) -> Policy:
+    """Validate the options every public function shares, once, before any work; return
+    the policy to use.  A wrong type is an :class:`~prefixlib.ArgumentError` naming it."""
+    policy = DEFAULT_POLICY if policy is None else policy
+    if not isinstance(policy, Policy):
+        raise ArgumentError(f"policy must be a prefixlib.Policy, not {_kind(policy)}")
+    if namespace is not None:
+        if not isinstance(namespace, str):
+            raise ArgumentError(f"namespace must be str or None, not {_kind(namespace)}")
+        _check_text(namespace, "namespace")
+    if secret is not None:
+        check_secret(secret)
+    if roots is not None:
+        if not isinstance(roots, Mapping):
+            raise ArgumentError(f"roots must be a mapping of name to path, not {_kind(roots)}")
+        for name, path in roots.items():
+            if not isinstance(name, str):
+                raise ArgumentError(f"a root name must be str, not {_kind(name)}")
+            if not isinstance(path, str):
+                raise ArgumentError(f"root {name} must be a str path, not {_kind(path)}")
+            _check_text(path, f"root {name}")
+    if not isinstance(memo, bool):
+        raise ArgumentError(f"memo must be True or False, not {_kind(memo)}")
+    return policy
+
+
+def _check_text(value: str, what: str) -> None:
+    """A ``str`` option must encode as UTF-8: a lone surrogate is an error naming it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise EncodingError(
+            f"lone surrogate U+{ord(value[e.start]):04X}", source=what, line=1, column=e.start + 1
+        ) from None
+
+
+def _kind(value: object) -> str:
+    """A value's type in a message: ``list``, ``int``, ``NoneType``."""
+    return type(value).__name__
 
 
 def canonicalize(
@@ -181,13 +229,9 @@ def canonicalize(
     in this process returns that call's result.  Raises
     :class:`~prefixlib.PrefixlibError` for bad input.
     """
-    policy = DEFAULT_POLICY if policy is None else policy
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy must be a prefixlib.Policy, not {type(policy).__name__}")
-    if namespace is not None and not isinstance(namespace, str):
-        raise TypeError(f"namespace must be str or None, not {type(namespace).__name__}")
-    if secret is not None:
-        check_secret(secret)
+    policy = _check_options(
+        policy=policy, namespace=namespace, secret=secret, roots=roots, memo=memo
+    )
     key = None
     if memo:
         key = memo_key(
@@ -260,10 +304,14 @@ def _canonicalize(
         return tuple(changes)
 
     def restored() -> dict[LayerName, str]:
-        return {
+        layers: dict[LayerName, str] = {
             name: restore(encoded[name].decode("utf-8"), bindings, style=style, slash_windows=slash)
             for name in raw
         }
+        # Nothing is hoisted out of the tools layer, so it is its canonical text as is:
+        # placeholder syntax in a tool's text is the tool's own (SPEC.md 4, 5.8).
+        layers["tools"] = encoded["tools"].decode("utf-8")
+        return layers
 
     return CanonicalPrefix.build(
         data=encoded,
@@ -302,28 +350,75 @@ def cache_key(
 
 
 def derive_keys(
-    layers: Mapping[str, str],
+    layers: Mapping[str, str | bytes],
     *,
     policy: Policy | None = None,
     namespace: str | None = None,
     secret: bytes | None = None,
+    verify: bool = False,
 ) -> dict[LayerName, str]:
-    """The layer keys of layers that are already canonical, such as a stored ``cp.layers``.
+    """The layer keys of layers that are already canonical, such as a stored ``cp.layers``
+    or ``cp.layer_bytes`` (``str`` or UTF-8 ``bytes``; a missing layer is empty).
 
-    Frames and hashes only (SPEC.md 6), so it runs near BLAKE3's speed; it does
-    not check that the layers are canonical.  A missing layer is empty.  The
-    policy must be the one the layers were canonicalised with: its fingerprint
-    is part of every key.
+    Frames and hashes only (SPEC.md 6), so it runs near BLAKE3's speed.  Without
+    ``verify`` it does not check that the layers are canonical: text that is not
+    gets keys that no :func:`canonicalize` call gives.  With ``verify=True`` it first
+    checks that each text layer is valid UTF-8 and a fixed point of the text rules
+    (SPEC.md 3.2-3.8) and that the tools layer is its own canonical JSON (SPEC.md 4),
+    and raises :class:`~prefixlib.InputError` naming the first layer that is not.  The
+    policy must be the one the layers were canonicalised with: its fingerprint is part
+    of every key.
     """
-    policy = DEFAULT_POLICY if policy is None else policy
-    unknown = set(layers) - set(LAYERS)
-    if unknown:
-        raise PrefixlibError(
-            f"unknown layer {sorted(unknown)[0]!r}: layers are {', '.join(LAYERS)}"
-        )
-    if secret is not None:
-        check_secret(secret)
+    policy = _check_options(policy=policy, namespace=namespace, secret=secret, roots=None)
+    if not isinstance(layers, Mapping):
+        raise ArgumentError(f"layers must be a mapping of layer name to text, not {_kind(layers)}")
+    for name, value in layers.items():
+        if name not in LAYERS:
+            raise ArgumentError(f"unknown layer {name!r}: layers are {', '.join(LAYERS)}")
+        if not isinstance(value, str | bytes):
+            raise ArgumentError(f"layer {name} must be str or bytes, not {_kind(value)}")
+    if verify:
+        _verify(layers, policy)
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
-    return chain.keys((name, utf8(layers.get(name, ""))) for name in LAYERS)
+    return chain.keys((name, _layer_data(layers.get(name, ""), name)) for name in LAYERS)
+
+
+def _layer_data(value: str | bytes, name: LayerName) -> bytes | memoryview:
+    """The bytes a stored layer is keyed by; a lone surrogate is an error at its place."""
+    if isinstance(value, bytes):
+        return value
+    try:
+        return utf8(value)
+    except UnicodeEncodeError:
+        t.check_encodable(value, source=name)  # raises, naming the line and column
+        raise
+
+
+def _verify(layers: Mapping[str, str | bytes], policy: Policy) -> None:
+    """Raise for the first layer that is not in canonical form (``derive_keys(verify=True)``)."""
+    for name in LAYERS:
+        value = layers.get(name, "")
+        text = t.decode(value, source=name) if isinstance(value, bytes) else value
+        data = _layer_data(text, name)
+        if name == "tools":
+            canonical = tools_layer(text, sort=policy.tools == "sort") if text else b""
+            if canonical != data:
+                raise _not_canonical(name, data, canonical, "not its own canonical JSON")
+            continue
+        canonical = text_stage(text, source=name).text
+        if canonical != data:
+            raise _not_canonical(name, data, canonical, "the text rules change it")
+
+
+def _not_canonical(
+    name: LayerName, data: bytes | memoryview, canonical: bytes, why: str
+) -> InputError:
+    """The error of a layer that is not canonical, at its first byte that differs."""
+    given = bytes(data)
+    at = next((i for i, (a, b) in enumerate(zip(given, canonical, strict=False)) if a != b), None)
+    at = min(len(given), len(canonical)) if at is None else at
+    line = given.count(b"\n", 0, at) + 1
+    column = len(given[given.rfind(b"\n", 0, at) + 1 : at].decode("utf-8", "replace")) + 1
+    return InputError(f"not canonical: {why} (SPEC.md 3-4)", source=name, line=line, column=column)

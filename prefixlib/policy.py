@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Final, Literal
 
+import re2
 import regex
 from blake3 import blake3
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -31,10 +32,11 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 class UserPattern(BaseModel):
     """A value shape of the user's own, hoisted as ``{{NAME_n}}`` (SPEC.md 7.2).
 
-    ``pattern`` is a regular expression (the ``regex`` package's syntax); the
-    value is its group ``value`` if it has one, else the whole match.
-    ``context`` says where it applies: ``prose`` (outside code fences) or
-    ``anywhere``.
+    ``pattern`` is a regular expression in RE2's syntax, run by RE2 in time linear in
+    the text: a pattern RE2 cannot run that way (a lookaround, a backreference) is an
+    error where the policy is made.  The value is the pattern's group ``value`` if it
+    has one, else the whole match.  ``context`` says where it applies: ``prose``
+    (outside code fences) or ``anywhere``.
     """
 
     model_config = _FROZEN
@@ -46,13 +48,29 @@ class UserPattern(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            compiled = regex.compile(value)
-        except regex.error as e:
-            raise ValueError(f"invalid regular expression: {e}") from e
+        compiled = _compile(value)
         if compiled.search("") is not None:
-            raise ValueError("the pattern matches the empty string")
+            raise ValueError(f"the pattern {value} matches the empty string")
         return value
+
+    @cached_property
+    def compiled(self) -> re2._Regexp[str]:
+        """The pattern compiled by RE2 (linear time in the text it searches)."""
+        return _compile(self.pattern)
+
+
+def _compile(pattern: str) -> re2._Regexp[str]:
+    """``pattern`` compiled by RE2, its errors as ``ValueError`` and never logged."""
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        detail = e.args[0].decode("utf-8", "replace") if e.args else str(e)
+        raise ValueError(
+            f"RE2 cannot compile the pattern {pattern} ({detail}); prefixlib runs patterns "
+            "in linear time, without lookarounds or backreferences"
+        ) from None
 
 
 class Policy(BaseModel):
@@ -88,15 +106,22 @@ class Policy(BaseModel):
                 raise ValueError(f"{tag!r} is not an XML tag name")
         return value
 
+    def __init__(self, **data: Any) -> None:
+        """Validate the fields; a bad one is a :class:`~prefixlib.PolicyError` naming it."""
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise _error(e, source=None) from None
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Policy:
         """Validate a policy read from ``source``; errors name the file and the field."""
+        if not isinstance(data, Mapping):
+            raise PolicyError(f"expected a table, got {type(data).__name__}", source=source)
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            first = e.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or None
-            raise PolicyError(first["msg"].lower(), source=source, field=field) from e
+            raise _error(e, source=source) from None
 
     @cached_property
     def fingerprint(self) -> bytes:
@@ -105,3 +130,40 @@ class Policy(BaseModel):
             dumps(self.model_dump(mode="json"), source="policy").encode("utf-8"),
             derive_key_context=POLICY_CONTEXT,
         ).digest()
+
+
+#: What a policy field of each pydantic type expects, in a message.
+_EXPECTED: Final = {
+    "string_type": "a string",
+    "tuple_type": "an array",
+    "list_type": "an array",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "dict_type": "a table",
+}
+
+
+def _error(error: ValidationError, *, source: str | None) -> PolicyError:
+    """The first of pydantic's errors as a :class:`~prefixlib.PolicyError`."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    return PolicyError(_reason(first), source=source, field=field)
+
+
+def _reason(error: Any) -> str:
+    """One validation error in prefixlib's words: lowercase as written, the user's values
+    and patterns shown exactly as given (never case-folded)."""
+    kind, given, context = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing field"
+    if kind == "literal_error":
+        return f"expected {context['expected']}, got {given!r}"
+    if kind == "string_pattern_mismatch":
+        return f"{given!r} does not match {context['pattern']}"
+    if kind == "value_error":
+        return str(context["error"])
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {type(given).__name__} {given!r}"
+    return f"invalid value {given!r} ({kind}: {error['msg']})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -29,6 +30,15 @@ def corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         return []
     return sorted(path for path in CORPUS.rglob("*") if path.is_file())
+
+
+def corpus_params(files: list[Path]) -> list[Any]:
+    """``files`` as the parameters of a test over corpus files; where there are none, one
+    parameter that is skipped saying why (not pytest's bare "got empty parameter set")."""
+    if files:
+        return list(files)
+    reason = f"shared corpus not found at {CORPUS} (set PREFIXLIB_CORPUS)"
+    return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-corpus")]
 
 
 @pytest.fixture

@@ -253,11 +253,11 @@ def test_policy_from_the_nearest_config(
         (
             ".prefixlib.toml",
             'ids = "maybe"\n',
-            ".prefixlib.toml: ids: input should be 'hoist' or 'keep'",
+            ".prefixlib.toml: ids: expected 'hoist' or 'keep', got 'maybe'",
         ),
         (".prefixlib.toml", "ids = [\n", ".prefixlib.toml: invalid TOML: "),
         (".prefixlib.toml", "x = = 1\n", ".prefixlib.toml:1:5: invalid TOML: "),
-        ("pyproject.toml", "[tool.prefixlib]\nbogus = 1\n", "pyproject.toml: bogus: extra inputs"),
+        ("pyproject.toml", "[tool.prefixlib]\nbogus = 1\n", "pyproject.toml: bogus: unknown field"),
     ],
 )
 def test_bad_config(

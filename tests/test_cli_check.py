@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 
 import prefixlib
 from prefixlib.cli import main
+from prefixlib.cli._output import Progress
 from prefixlib.findings import CODES, check_text, ignore_comments, selected, source_lines
 
 from .conftest import CORPUS, REPO
@@ -430,3 +432,24 @@ def test_corpus_findings_are_the_reviewed_ones(corpus: list[Path]) -> None:
     assert result.returncode == 1
     assert result.stderr == ""
     assert result.stdout.splitlines() == reviewed
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_only(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the delay, a terminal stderr shows [n/total] path, erased before the summary."""
+    monkeypatch.setattr(Progress, "DELAY", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["check", "CLAUDE.md", "README.md"]) == 1
+    shown = terminal.getvalue()
+    assert "\r\x1b[K[1/2] CLAUDE.md" in shown
+    assert "\r\x1b[K[2/2] README.md" in shown
+    assert shown.endswith("\r\x1b[K1 finding in 1 file, 1 fixable with --fix\n")
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["check", "CLAUDE.md", "README.md"]) == 1
+    assert "[1/2]" not in piped.getvalue()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import corpus_files
+from tests.conftest import corpus_files, corpus_params
 
 _PATH = Path(__file__).resolve().parents[1] / "fuzz" / "fuzz_canonicalize.py"
 _SPEC = importlib.util.spec_from_file_location("fuzz_canonicalize", _PATH)
@@ -29,7 +29,7 @@ def test_crafted(data: bytes) -> None:
     fuzz.check(data)
 
 
-@pytest.mark.parametrize("path", corpus_files()[:40], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", corpus_params(corpus_files()[:40]), ids=lambda p: p.name)
 def test_corpus_seeds(path: Path) -> None:
     data = path.read_bytes()
     fuzz.check(b"x" + data)

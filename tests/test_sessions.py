@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib.pipeline import canonical_text
-from tests.conftest import CORPUS, corpus_files
+from tests.conftest import CORPUS, corpus_files, corpus_params
 
 #: Every value hoisted from a corpus file, by file: reviewed, and none is session state.
 CORPUS_HOISTED: dict[str, dict[str, str]] = {}
@@ -94,7 +94,7 @@ def _agents_files() -> list[Path]:
     return [p for p in corpus_files() if p.parent.name == "agents"]
 
 
-@pytest.mark.parametrize("agents", _agents_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("agents", corpus_params(_agents_files()), ids=lambda p: p.name)
 def test_fresh_sessions_share_one_key(corpus: list[Path], agents: Path) -> None:
     text = agents.read_text(encoding="utf-8")
     results = [
@@ -118,7 +118,9 @@ def test_a_real_difference_still_changes_the_key(corpus: list[Path]) -> None:
     assert one.layer_keys["project"] != other.layer_keys["project"]
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.relative_to(CORPUS).as_posix())
+@pytest.mark.parametrize(
+    "path", corpus_params(corpus_files()), ids=lambda p: p.relative_to(CORPUS).as_posix()
+)
 def test_no_false_hoisting_on_the_corpus(path: Path) -> None:
     data = path.read_bytes()
     cp = prefixlib.canonicalize(project=data)

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 import prefixlib
 from prefixlib.pipeline import canonical_text, code_ranges, stepwise_text, text_stage
 from prefixlib.rules import nfc
-from prefixlib.rules.ordering import sort_unordered
+from prefixlib.rules.ordering import LEAD_INS, sort_unordered
 from prefixlib.rules.text import INVISIBLE
 from prefixlib.rules.text_scan import Scanned, scan_layer
-from tests.conftest import corpus_files
+from tests.conftest import corpus_files, corpus_params
 from tests.strategies import text_layers
 
 _VISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
@@ -29,13 +29,44 @@ def _check(text: str) -> None:
     stage = text_stage(text)
     assert stage.text.decode("utf-8") == expected
     assert stage.code == code_ranges(expected)
-    folded = expected.encode("utf-8").lower()
-    if b"order" in folded or b"prefixlib:" in folded:
+    if sort_unordered(expected) != expected:
+        assert stage.may_declare
+    # every phrase in prose is seen, whether or not it declares a list
+    data, pos, prose = stage.text, 0, []
+    for start, end in [*stage.code, (len(stage.text), len(stage.text))]:
+        prose.append(data[pos:start])
+        pos = end
+    folded = b"\0".join(prose).lower()
+    if any(phrase.encode().lower() in folded for phrase in (*LEAD_INS, "prefixlib:")):
         assert stage.may_declare
 
 
 @given(text_layers)
 def test_scan_equals_the_rules_one_by_one(text: str) -> None:
+    _check(text)
+
+
+#: Lines that declare (or nearly declare) an unordered list, and words that only hold "order".
+_DECLARING = [
+    "Tools (unordered):",
+    "In ANY order:",
+    "the order doesn\u2019t matter",
+    "Order does not matter",
+    "<!-- PrefixLib: unordered -->",
+    "in order to",
+    "border",
+    "```in any order",
+    "  - b\n  - a",
+]
+
+
+@given(text_layers, st.lists(st.tuples(st.sampled_from(_DECLARING), st.integers(0, 10**6))))
+def test_scan_sees_every_lead_in_phrase(text: str, inserts: list[tuple[str, int]]) -> None:
+    """The scan notes a lead-in phrase in prose wherever it is, and nothing else makes the
+    ordering rule run (SPEC.md 3.9)."""
+    for phrase, at in inserts:
+        at %= len(text) + 1
+        text = text[:at] + phrase + "\n- b\n- a\n" + text[at:]
     _check(text)
 
 
@@ -138,7 +169,7 @@ def test_the_nfc_table_is_as_generated() -> None:
     assert nfc.char_class(nfc.unstable_code_points()) == nfc.UNSTABLE
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: Path(p).name)
+@pytest.mark.parametrize("path", corpus_params(corpus_files()), ids=lambda p: Path(p).name)
 def test_corpus(path: Path) -> None:
     _check(path.read_text(encoding="utf-8"))
 

@@ -198,7 +198,7 @@ def test_bad_names(tools: list[Any], reason: str, sort: bool) -> None:
 
 
 def test_bad_name_from_json_text() -> None:
-    with pytest.raises(ToolsError, match=r'^tools: tool 1: "name" must be a non-empty string'):
+    with pytest.raises(ToolsError, match=r'^tools:1:36: tool 1: "name" must be a non-empty string'):
         canonical_tools(b'{"tools": [{"name": "a"}, {"name": null}]}')
 
 
@@ -560,7 +560,7 @@ def test_shipped_tools_take_the_cheaper_way() -> None:
 def test_duplicate_keys_are_reported_first() -> None:
     assert outcome('[{"name": 1, "name": 2}]', True) == (
         "ToolsError",
-        'tools: duplicate key "name"',
+        'tools:1:14: duplicate key "name"',
     )
 
 

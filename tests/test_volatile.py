@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib.pipeline import canonical_text
+from prefixlib.policy import UserPattern
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.volatile import patterns_for
 
@@ -342,3 +345,80 @@ def test_a_match_is_told_as_every_group_tells_it(text: str, policy: prefixlib.Po
         while (found := pattern.find(data, pos, len(data)))[0] >= 0:
             start, pos = found
             assert pattern.identify(data, start, pos) == pattern.by_groups(data, start, pos)
+
+
+# A caller's root names and the automatic placeholders never share a name (SPEC.md 5.4.3,
+# 5.6): issue 12 found "--root DATE_1=/srv/a" giving a date and a root one placeholder.
+COLLIDING_ROOTS = [
+    ("Today's date is 2026-01-01\nsee /srv/a/x", {"DATE_1": "/srv/a"}),
+    (
+        "<environment_context>\n  <cwd>/srv/b</cwd>\n</environment_context>\nsee /srv/a/x",
+        {"ROOT_1": "/srv/a"},
+    ),
+    ("logs in /home/alice/logs and /srv/a/x", {"HOME_12": "/srv/a"}),
+]
+
+
+@pytest.mark.parametrize(("text", "roots"), COLLIDING_ROOTS)
+def test_a_root_named_like_an_automatic_placeholder_is_rejected(
+    text: str, roots: dict[str, str]
+) -> None:
+    (name,) = roots
+    with pytest.raises(prefixlib.PrefixlibError, match=f"root name '{name}' has the form KIND_N"):
+        prefixlib.canonicalize(project=text, roots=roots, memo=False)
+
+
+def test_root_names_that_are_not_automatic_names_still_work() -> None:
+    text = "Today's date is 2026-01-01\nsee /srv/a/x and /srv/b/y"
+    canonical, bindings = _hoist(text, roots={"DATE": "/srv/a", "ROOT_1X": "/srv/b"})
+    assert canonical == "Today's date is {{DATE_1}}\nsee {{DATE}}/x and {{ROOT_1X}}/y"
+    assert bindings == {"{{DATE_1}}": "2026-01-01", "{{DATE}}": "/srv/a", "{{ROOT_1X}}": "/srv/b"}
+
+
+_PIECES = [
+    "Today's date is 2026-01-0{n}.",
+    "see /srv/a/x{n}",
+    "see /srv/b/y{n}",
+    "<environment_context>\n  <cwd>/srv/c{n}</cwd>\n  <current_date>2026-02-0{n}</current_date>\n"
+    "</environment_context>",
+    "ticket TICK-{n}{n}",
+    "Session id: abc12345{n}",
+    "logs in /home/u{n}/logs",
+    "literal {{{{DATE_{n}}}}} and {{{{ROOT_1}}}}",
+]
+_KINDS = ["DATE", "ROOT", "HOME", "ID", "TICKET", "PATH"]
+_root_names = st.one_of(
+    st.from_regex(r"\A[A-Z][A-Z0-9_]{0,6}\Z"),
+    st.builds(lambda kind, n: f"{kind}_{n}", st.sampled_from(_KINDS), st.integers(1, 3)),
+)
+
+
+@given(
+    pieces=st.lists(
+        st.builds(str.format, st.sampled_from(_PIECES), n=st.integers(1, 3)), max_size=8
+    ),
+    roots=st.dictionaries(
+        _root_names, st.sampled_from(["/srv/a", "/srv/b", "/srv/c1"]), max_size=3
+    ),
+    pattern_names=st.lists(st.sampled_from([*_KINDS, "TICKET_1", "X"]), max_size=2, unique=True),
+)
+def test_user_roots_and_patterns_never_share_a_placeholder_with_automatic_ones(
+    pieces: list[str], roots: dict[str, str], pattern_names: list[str]
+) -> None:
+    text = "\n".join(pieces)
+    policy = prefixlib.Policy(
+        patterns=tuple(UserPattern(name=name, pattern=r"\bTICK-\d+") for name in pattern_names)
+    )
+    automatic = [name for name in roots if re.fullmatch(r"[A-Z][A-Z0-9_]*_[0-9]+", name)]
+    if automatic:
+        with pytest.raises(prefixlib.PrefixlibError, match="has the form KIND_N"):
+            prefixlib.canonicalize(project=text, roots=roots, policy=policy, memo=False)
+        return
+    cp = prefixlib.canonicalize(project=text, roots=roots, policy=policy, memo=False)
+    # nothing lost: every placeholder has one value, and they substitute back exactly
+    assert cp.restore()["project"] == sort_unordered(canonical_text(text))
+    names = [placeholder.strip("{}") for placeholder in cp.bindings]
+    assert len(set(names)) == len(names)
+    for name, path in roots.items():
+        if f"{{{{{name}}}}}" in cp.bindings:
+            assert cp.bindings[f"{{{{{name}}}}}"] == path

@@ -114,10 +114,19 @@ def fail(message: str) -> NoReturn:
     raise Failure(message)
 
 
-def read(path: str) -> bytes:
-    """Read a file, or stdin for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+def read(path: str, *, text: bool = True) -> bytes:
+    """Read a file, or stdin for ``-``.  A prompt (``text``) with a NUL byte is a binary
+    file, an error naming the byte: no text format a prompt comes in holds one."""
+    data = sys.stdin.buffer.read() if path == "-" else _read_file(path)
+    if text:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            fail(f"{'<stdin>' if path == '-' else path}: byte {nul}: binary file (a NUL byte)")
+    return data
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of the file at ``path``; a file that cannot be read is a :func:`fail`."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
@@ -234,9 +243,10 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the nearest one from the current directory up)",
     )
     group.add_argument("--no-config", action="store_true", help="use the default policy")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="say which config file is used"
-    )
+    if "--verbose" not in parser._option_string_actions:  # a verb may have its own --verbose
+        parser.add_argument(
+            "-v", "--verbose", action="store_true", help="say which config file is used"
+        )
 
 
 def config(args: argparse.Namespace) -> Config:
@@ -291,7 +301,7 @@ def write_atomic(path: str, data: bytes) -> None:
 
 def read_secret(path: str) -> bytes:
     """A secret file holds 32 raw bytes, or 64 hex digits and an optional newline."""
-    data = read(path)
+    data = read(path, text=False)
     text = data.strip()
     if len(text) == 2 * SECRET_SIZE:
         try:

@@ -31,11 +31,12 @@ import re
 import threading
 from collections.abc import Mapping
 from operator import itemgetter
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
 from prefixlib.errors import EncodingError, ToolsError
+from prefixlib.rules.json_places import events, line_column
 
 __all__ = [
     "MAX_SAFE_INTEGER",
@@ -282,11 +283,53 @@ def parse(text: str, source: str) -> object:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as e:
-        raise ToolsError(e.msg.lower(), source=source, line=e.lineno, column=e.colno) from None
+        reason = _JSON_REASONS.get(e.msg, f"invalid JSON ({e.msg})")
+        raise ToolsError(reason, source=source, line=e.lineno, column=e.colno) from None
     except _Reject as e:
-        raise ToolsError(str(e), source=source) from None
+        offset = _rejected_at(text)
+        line, column = (None, None) if offset is None else line_column(text, offset)
+        raise ToolsError(str(e), source=source, line=line, column=column) from None
     except RecursionError:
         raise ToolsError(_TOO_DEEP, source=source) from None
+
+
+#: The ``json`` module's messages, worded as prefixlib's messages are (never case-folded).
+_JSON_REASONS: Final = {
+    "Expecting value": "expecting value",
+    "Extra data": "extra data after the JSON value",
+    "Expecting ',' delimiter": "expecting ',' delimiter",
+    "Expecting ':' delimiter": "expecting ':' delimiter",
+    "Expecting property name enclosed in double quotes": (
+        "expecting property name enclosed in double quotes"
+    ),
+    "Unterminated string starting at": "unterminated string starting here",
+    "Invalid control character at": "invalid control character in a string",
+    "Invalid \\escape": "invalid escape in a string",
+    "Invalid \\uXXXX escape": "invalid \\uXXXX escape in a string",
+    "Illegal trailing comma before end of object": "trailing comma before the end of an object",
+    "Illegal trailing comma before end of array": "trailing comma before the end of an array",
+}
+
+
+def _rejected_at(text: str) -> int | None:
+    """Where :func:`parse` found a value RFC 8785 does not take, in the order its hooks run:
+    a number or constant as it is read, a duplicate member name when its object closes
+    (the second occurrence).  Only on the error path."""
+    for event, _ in events(text):
+        if event.kind == "close" and event.duplicate is not None:
+            return event.duplicate
+        if event.kind != "value" or event.token[0] in '"tfn':
+            continue
+        try:
+            if event.token[-1].isdigit() and not ("." in event.token or "e" in event.token.lower()):
+                _int(event.token)
+            elif event.token[-1].isdigit():
+                _float(event.token)
+            else:
+                _constant(event.token)
+        except _Reject:
+            return event.offset
+    return None
 
 
 def _decode(data: bytes, source: str) -> str:

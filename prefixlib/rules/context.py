@@ -213,5 +213,10 @@ def _allowed(text: bytes, c: Candidate) -> bool:
 
 
 def _home_end(text: bytes, c: Candidate) -> bool:
-    """``/root`` and ``/home/user`` end a segment; ``~/`` is followed by its path."""
-    return text[c.end - 1 : c.end] == b"/" or paths.is_root_end(text, c.end)
+    """``/home/user`` ends a segment; ``~/`` is followed by its path, and so is ``/root``, also
+    a word ("You are `/root`, the primary agent"): a ``/`` and a segment follow it (5.4.1)."""
+    if text[c.end - 1 : c.end] == b"/":
+        return True
+    if text[c.start : c.end] == b"/root":
+        return text[c.end : c.end + 1] == b"/" and paths.continuation_end(text, c.end) > c.end + 1
+    return paths.is_root_end(text, c.end)

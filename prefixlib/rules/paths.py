@@ -25,6 +25,9 @@ __all__ = [
     "TEMP_LABELS",
     "backslashed",
     "continuation_end",
+    "derived_forms",
+    "is_form_end",
+    "is_form_start",
     "is_path_start",
     "is_root_end",
     "root_value",
@@ -125,3 +128,61 @@ def root_value(path: bytes) -> bytes | None:
     if len(stripped) > 1 and not (len(stripped) == 2 and stripped[1:2] == b":"):
         return stripped
     return None
+
+
+#: Bytes that, before or after a derived form, put it inside a longer name (SPEC.md 5.4.6).
+_IN_FORM: Final = frozenset(_NAME_BYTES.replace(b"=", b"").replace(b"~", b"")) | frozenset(
+    range(0x80, 0x100)
+)
+_URL_SEP: Final = (b"%2F", b"%2f")
+
+
+def _slug(root: str) -> str:
+    """Claude Code's project directory name: every ASCII character that is no letter or digit,
+    and every UTF-16 code unit of any other character, becomes ``-`` (SPEC.md 5.4.6)."""
+    return "".join(
+        c if c.isascii() and c.isalnum() else "--" if ord(c) > 0xFFFF else "-" for c in root
+    )
+
+
+def _percent(root: str) -> str:
+    """``encodeURIComponent``: every byte outside ``A-Za-z0-9-_.!~*'()`` as ``%XX``."""
+    safe = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
+    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in root.encode("utf-8"))
+
+
+def derived_forms(root: bytes) -> list[tuple[bytes, str]]:
+    """The other spellings of a root, each with its kind, or ``""`` for the root's own
+    (SPEC.md 5.4.6): Claude Code's memory slug (``-home-alice-work-ledger``, kind ``SLUG``),
+    a Windows path's forward-slash and escaped-backslash spellings, the percent-encoded form.
+    """
+    text = root.decode("utf-8")
+    forms: dict[bytes, str] = {}
+    drive = len(text) > 2 and text[1] == ":" and text[2] in "/\\"
+    segments = [part for part in text[2 if drive else 0 :].replace("\\", "/").split("/") if part]
+    if len(segments) < 2:  # "-srv" alone would be a flag as often as a directory
+        return []
+    forms[_slug(text).encode()] = "SLUG"
+    forms[text.replace("/", "-").encode()] = "SLUG"
+    if drive:
+        single = text.replace("\\\\", "\\").replace("/", "\\")
+        for form in (single, single.replace("\\", "/"), single.replace("\\", "\\\\")):
+            forms[form.encode()] = ""
+    forms[_percent(text).encode()] = ""
+    forms.pop(root, None)
+    return sorted(forms.items())
+
+
+def is_form_start(text: bytes, start: int) -> bool:
+    """A derived form starts a name: no name byte before it (``/`` is allowed)."""
+    return start == 0 or text[start - 1] not in _IN_FORM
+
+
+def is_form_end(text: bytes, end: int) -> bool:
+    """A derived form ends a name: no name byte after it, an encoded separator, or a full stop
+    that ends a sentence."""
+    if end == len(text) or text[end] not in _IN_FORM or text.startswith(_URL_SEP, end):
+        return True
+    if text[end] == 0x2E:
+        return end + 1 == len(text) or text[end + 1] not in _IN_FORM
+    return False

@@ -18,7 +18,16 @@ from prefixlib.model import Binding
 from prefixlib.rules import paths
 from prefixlib.rules.alternation import Candidate
 
-__all__ = ["NAME", "STYLES", "Hoister", "escape_pattern", "find_roots", "restore"]
+__all__ = [
+    "AUTOMATIC",
+    "NAME",
+    "STYLES",
+    "Hoister",
+    "escape_pattern",
+    "find_forms",
+    "find_roots",
+    "restore",
+]
 
 Style = Literal["braces", "brackets", "angles"]
 #: Placeholder delimiters by style (SPEC.md 5.6).
@@ -29,6 +38,8 @@ STYLES: Final[dict[str, tuple[str, str]]] = {
 }
 #: What a placeholder name looks like: upper-case ASCII, digits and ``_``.
 NAME: Final = r"[A-Z][A-Z0-9_]*"
+#: The form of an automatic placeholder name, ``KIND_N`` (SPEC.md 5.6): no root name has it.
+AUTOMATIC: Final = r"[A-Z][A-Z0-9_]*_[0-9]+"
 #: Kinds whose occurrences are path roots: the rest of the path follows them.
 PATH_ROOTS: Final = frozenset({"ROOT", "HOME", "TMP"})
 
@@ -47,6 +58,19 @@ def find_roots(text: bytes, roots: Iterable[tuple[bytes, str]]) -> list[Candidat
         while start != -1:
             end = start + len(value)
             if paths.is_path_start(text, start) and paths.is_root_end(text, end):
+                found.append(Candidate("root", kind, start, end))
+            start = text.find(value, start + 1)
+    return found
+
+
+def find_forms(text: bytes, forms: Iterable[tuple[bytes, str]]) -> list[Candidate]:
+    """Every occurrence of each derived form of a root that is a whole name (SPEC.md 5.4.6)."""
+    found = []
+    for value, kind in forms:
+        start = text.find(value)
+        while start != -1:
+            end = start + len(value)
+            if paths.is_form_start(text, start) and paths.is_form_end(text, end):
                 found.append(Candidate("root", kind, start, end))
             start = text.find(value, start + 1)
     return found
@@ -75,6 +99,7 @@ class Hoister:
         self._slash_windows = slash_windows
         self._fixed = fixed
         self._names: dict[tuple[str, bytes], bytes] = {}
+        self._taken: set[str] = set(fixed.values())
         self._counts: dict[str, int] = {}
         self.bindings: list[Binding] = []
 
@@ -85,6 +110,9 @@ class Hoister:
             if name is None:
                 self._counts[kind] = number = self._counts.get(kind, 0) + 1
                 name = f"{kind}_{number}"
+                if name in self._taken:  # a caller's root of the form KIND_N (SPEC.md 5.4.3)
+                    raise PrefixlibError(f"placeholder {name} is a root's name too")
+                self._taken.add(name)
             placeholder = self._open + name.encode() + self._close
             self._names[(kind, value)] = placeholder
             self.bindings.append(Binding(placeholder.decode(), value.decode(), kind))
@@ -113,12 +141,16 @@ class Hoister:
 
     def _resolve(self, text: bytes, candidates: Iterable[Candidate]) -> list[_Place]:
         """Non-overlapping places, earliest first and longest first (SPEC.md 5.6)."""
-        places = []
+        places: list[_Place] = []
         last = 0
         ordered = sorted(candidates, key=lambda c: (c.start, -c.end))
         for index, c in enumerate(ordered, 1):
             if c.start < last:
-                continue
+                if c.role != "root" or c.start < places[-1].end:
+                    continue
+                # a root's derived form inside the rest of a path (SPEC.md 5.4.6): the rest
+                # ends where it starts ("~/.claude/projects/-home-alice-work-ledger/")
+                places[-1] = places[-1]._replace(rest=c.start)
             following = ordered[index].start if index < len(ordered) else len(text)
             place = self._place(text, c, following)
             if place is not None:

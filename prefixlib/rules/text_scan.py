@@ -7,18 +7,21 @@ of blank lines; inside code, only the line that closes it) and the layer is rebu
 once.  The scan also stops at a character NFC may change (SPEC.md 3.3, see
 :mod:`~prefixlib.rules.nfc`), so that only such a layer is normalised; at an invisible
 character (SPEC.md 3.5), for which the caller falls back to the rule functions, because
-dropping one needs NFC again and may change what opens a fence; and it notes a word that
-may declare an unordered list (SPEC.md 3.9), so the ordering rule need not scan again.
+dropping one needs NFC again and may change what opens a fence; and it notes a lead-in
+phrase that may declare an unordered list (SPEC.md 3.9), so the ordering rule runs only
+on a layer with one.
 Tests compare this module with the rule functions on random and real layers.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Final, Literal, NamedTuple
 
 from prefixlib.rules import nfc
 from prefixlib.rules.engine import UNANCHORED, Matcher, matcher
+from prefixlib.rules.ordering import LEAD_INS
 from prefixlib.rules.text import INVISIBLE
 
 __all__ = ["Fallback", "Scanned", "scan_layer"]
@@ -27,13 +30,19 @@ __all__ = ["Fallback", "Scanned", "scan_layer"]
 _INVISIBLE_CLASS: Final = f"[{nfc.char_class(sorted(map(ord, INVISIBLE)))}]".encode()
 #: A run of fence characters starting a line (3.4).
 _FENCE_RUN: Final = rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"
+#: A built-in lead-in phrase or the marker's word, ASCII case folded (3.9): the ordering rule
+#: runs only on a layer with one.  (Scanning for "order" alone stopped at every "border" and
+#: "in order to", and sent such layers through the ordering rule for nothing.)
+_DECLARES: Final = (
+    b"(?i:" + b"|".join(re.escape(phrase.encode()) for phrase in (*LEAD_INS, "prefixlib:")) + b")"
+)
 _ALTERNATIVES: Final = b"|".join(
     (
         _FENCE_RUN,
         rb"(?m:^)(?:[ \t]*\n){2,}",  # two or more blank lines (3.6, 3.7)
         rb"[ \t]+(?:\n|\z)",  # spaces and tabs at the end of a line (3.6)
         _INVISIBLE_CLASS,  # an invisible character (3.5)
-        rb"(?i:order|prefixlib:)",  # may declare an unordered list (3.9)
+        _DECLARES,  # may declare an unordered list (3.9)
     )
 )
 # No groups: RE2 then needs no submatch pass, and the first and last bytes of a match tell
@@ -71,7 +80,7 @@ class Scanned(NamedTuple):
 
     text: bytes
     code: list[tuple[int, int]]  # byte ranges of code, sorted
-    may_declare: bool  # holds "order" or "prefixlib:", ASCII case folded
+    may_declare: bool  # holds a lead-in phrase or "prefixlib:" in prose, ASCII case folded
 
 
 def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
@@ -139,8 +148,9 @@ def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
 
 def _plain_info(info: bytes) -> bool:
     """An opener's info string with nothing the scan stops at: empty, or ASCII letters and
-    digits without the word ``order`` (``python``, ``sh``)."""
-    return not info or (info.isascii() and info.isalnum() and b"order" not in info.lower())
+    digits (``python``, ``sh``), which hold no lead-in phrase (each has a space, a
+    parenthesis or a colon)."""
+    return not info or (info.isascii() and info.isalnum())
 
 
 def _assemble(

@@ -21,6 +21,7 @@ from prefixlib.rules.canonical_json import (
     parse,
     parse_unchecked,
 )
+from prefixlib.rules.json_places import line_column, offset_of
 
 __all__ = ["Tools", "canonical_tools", "tool_name", "tools_layer"]
 
@@ -44,19 +45,42 @@ def tools_layer(tools: Tools | None, *, sort: bool = True, source: str = "tools"
     """:func:`canonical_tools` as UTF-8, the bytes the key is derived from (SPEC.md 4)."""
     if tools is None:
         return b""
-    value: object = tools
-    if isinstance(tools, str | bytes):
-        text = json_text(tools, source)
-        canonical = _from_text(text, sort, source)
-        if canonical is not None:
-            return canonical
-        value = parse(text, source)
+    if not isinstance(tools, str | bytes):
+        return _layer(tools, sort, source)
+    text = json_text(tools, source)
+    canonical = _from_text(text, sort, source)
+    if canonical is not None:
+        return canonical
+    value = parse(text, source)
+    try:
+        return _layer(value, sort, source)
+    except ToolsError as e:
+        raise _placed(e, text, wrapped=isinstance(value, Mapping) and "tools" in value) from None
+
+
+def _placed(error: ToolsError, text: str, *, wrapped: bool) -> ToolsError:
+    """``error`` with the line and column of its pointer in the JSON ``text`` it came from
+    (the second occurrence, for a duplicate name); as it is where that cannot be told."""
+    if error.pointer is None or error.line is not None:
+        return error
+    offset = offset_of(text, ("tools", *error.pointer) if wrapped else error.pointer)
+    if offset is None:
+        return error
+    line, column = line_column(text, offset)
+    return ToolsError(
+        error.reason, source=error.source, line=line, column=column, pointer=error.pointer
+    )
+
+
+def _layer(value: object, sort: bool, source: str) -> bytes:
+    """:func:`tools_layer` of a parsed value (SPEC.md 4)."""
     if isinstance(value, Mapping) and "tools" in value:
         value = value["tools"]
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
         raise ToolsError(
             "expected a JSON array of tool definitions or an object with a 'tools' array",
             source=source,
+            pointer=(),
         )
     if not value:
         return b""
@@ -130,7 +154,7 @@ def _sort_keys(tools: Sequence[object], source: str) -> list[tuple[str, str, int
     shared: set[str] = set()  # names of two or more nameless tools
     for index, tool in enumerate(tools):
         if type(tool) is not dict and not isinstance(tool, Mapping):
-            raise ToolsError(f"tool {index} is not a JSON object", source=source)
+            raise ToolsError(f"tool {index} is not a JSON object", source=source, pointer=(index,))
         name, member = _name(tool, index, source)
         if member == "type":
             nameless.add(index)
@@ -140,6 +164,7 @@ def _sort_keys(tools: Sequence[object], source: str) -> list[tuple[str, str, int
                 raise ToolsError(
                     f"duplicate tool name {_quote(name)} (tools {first} and {index})",
                     source=source,
+                    pointer=(index, *member.split(".")),
                 )
             shared.add(name)
         keys.append((name, "", index))
@@ -153,6 +178,7 @@ def _sort_keys(tools: Sequence[object], source: str) -> list[tuple[str, str, int
                     raise ToolsError(
                         f"duplicate tool {_quote(name)} (tools {same} and {index} are identical)",
                         source=source,
+                        pointer=(index,),
                     )
                 keys[position] = (name, text, index)
     return keys
@@ -166,7 +192,9 @@ def _check_domain(tools: Sequence[object], source: str) -> None:
             try:
                 dumps(tool, source=source)
             except ToolsError as e:
-                raise ToolsError(f"tool {index}: {e.reason}", source=source) from e
+                raise ToolsError(
+                    f"tool {index}: {e.reason}", source=source, pointer=(index,)
+                ) from e
 
 
 def _name(tool: Mapping[str, object], index: int, source: str) -> tuple[str, str]:
@@ -178,9 +206,14 @@ def _name(tool: Mapping[str, object], index: int, source: str) -> tuple[str, str
             raise ToolsError(
                 f'tool {index}: "function" must be an object, not {_describe(function)}',
                 source=source,
+                pointer=(index, "function"),
             )
         if "name" not in function:
-            raise ToolsError(f'tool {index} has no name: "function" has no "name"', source=source)
+            raise ToolsError(
+                f'tool {index} has no name: "function" has no "name"',
+                source=source,
+                pointer=(index, "function"),
+            )
         member, value = "function.name", function["name"]
     elif "name" in tool:
         member, value = "name", tool["name"]
@@ -190,11 +223,13 @@ def _name(tool: Mapping[str, object], index: int, source: str) -> tuple[str, str
         raise ToolsError(
             f'tool {index} has no name: it has no "function", "name" or "type" member',
             source=source,
+            pointer=(index,),
         )
     if not isinstance(value, str) or not value:
         raise ToolsError(
             f'tool {index}: "{member}" must be a non-empty string, not {_describe(value)}',
             source=source,
+            pointer=(index, *member.split(".")),
         )
     return str.__str__(value), member  # a plain str, also for a str subclass
 

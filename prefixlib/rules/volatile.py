@@ -11,30 +11,29 @@ across the whole prefix.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
 
-from prefixlib.errors import PolicyError, PrefixlibError
+from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding, LayerName
 from prefixlib.policy import Policy, UserPattern
 from prefixlib.rules import paths
 from prefixlib.rules.alternation import Candidate
 from prefixlib.rules.context import Patterns
 from prefixlib.rules.placeholders import (
+    AUTOMATIC,
     NAME,
     PATH_ROOTS,
     Hoister,
     escape_pattern,
+    find_forms,
     find_roots,
 )
 from prefixlib.rules.text import byte_spans
 
 __all__ = ["hoist", "patterns_for"]
-
-#: How long one user pattern may run over one layer (the ``regex`` package's timeout).
-USER_PATTERN_TIMEOUT = 2.0
 
 
 @functools.lru_cache(maxsize=16)
@@ -79,15 +78,11 @@ def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) 
 
     ``code`` holds byte ranges, as the candidates do.
     """
-    compiled = regex.compile(user.pattern)
+    compiled = user.compiled  # RE2: linear time in the text
     if user.context != "prose":
         code = []
-    group = "value" if "value" in compiled.groupindex else 0
-    try:
-        matches = list(compiled.finditer(text, timeout=USER_PATTERN_TIMEOUT))
-    except TimeoutError as e:
-        raise PolicyError(f"pattern {user.name} ran past {USER_PATTERN_TIMEOUT} s") from e
-    spans = byte_spans(text, [match.span(group) for match in matches])
+    group = compiled.groupindex.get("value", 0)
+    spans = byte_spans(text, [match.span(group) for match in compiled.finditer(text)])
     return [
         Candidate("label", user.name, start, end)
         for start, end in spans
@@ -128,19 +123,43 @@ def hoist(
         slash_windows=policy.windows_separators == "slash",
         fixed=fixed,
     )
+    forms = _derived(every_root)
     out: dict[LayerName, bytes] = {}
     for name, layer in scanned.items():
         occurrences = find_roots(layer.text, every_root) if every_root else []
+        if forms:
+            occurrences += find_forms(layer.text, forms.items())
         out[name] = hoister.rewrite(layer.text, [*layer.candidates, *occurrences])
     return out, hoister.bindings
 
 
+def _derived(roots: Iterable[tuple[bytes, str]]) -> dict[bytes, str]:
+    """The derived forms of every root, each with its kind (SPEC.md 5.4.6); a form that is
+    itself a root is found as that root."""
+    forms: dict[bytes, str] = {}
+    values = {value for value, _ in roots}
+    for value, kind in roots:
+        for form, form_kind in paths.derived_forms(value):
+            if form not in values:
+                forms.setdefault(form, form_kind or kind)
+    return forms
+
+
 def _given_roots(roots: Mapping[str, str] | None) -> dict[bytes, str]:
-    """The caller's roots as ``value -> placeholder name`` (SPEC.md 5.4.3)."""
+    """The caller's roots as ``value -> placeholder name`` (SPEC.md 5.4.3).
+
+    A root name never has the form of an automatic placeholder name (``DATE_1``,
+    ``ROOT_2``): the two name spaces never meet, so no two values share a placeholder.
+    """
     fixed: dict[bytes, str] = {}
     for name, path in (roots or {}).items():
         if not isinstance(name, str) or not regex.fullmatch(NAME, name):
             raise PrefixlibError(f"root name {name!r} must match {NAME}")
+        if regex.fullmatch(AUTOMATIC, name):
+            raise PrefixlibError(
+                f"root name {name!r} has the form KIND_N of an automatic placeholder;"
+                " a root name must not end in _ and digits"
+            )
         if not isinstance(path, str):
             raise TypeError(f"root {name} must be a str path, not {type(path).__name__}")
         value = paths.root_value(path.encode("utf-8"))

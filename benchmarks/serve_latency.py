@@ -1,0 +1,343 @@
+"""prefixlib serve's added latency: time to first byte and total, against a plain pass-through.
+
+A fake upstream (a Responses SSE stream of 9 events, as Codex reads it) runs in its own
+process; in front of it, each in its own process, a plain aiohttp pass-through proxy (the
+baseline: the same library, no shaping) and ``prefixlib serve`` in each mode.  The client
+sends a 48 KB Codex request (../shared/captures/raw/codex-a.body grown to 48 KB, or a
+generated one of the same shape) to each in turn, 1 or 50 streams at once, and measures the
+time to the first body byte and to the end of the stream.  Figures are medians over rounds of
+the per-round difference to the baseline (paired samples); "memo hit" repeats one body (the
+canonical form is memoised), "cold" changes the project text in every request.
+
+Target (issue 13): added time to first byte < 2 ms at the median for a 48 KB request (memo hit
+< 0.5 ms).  Nothing here asserts; it prints figures.
+
+    python benchmarks/serve_latency.py [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, argument_parser, format_table, machine_line
+
+SIZE = 48 * 1024
+CAPTURE = REPO.parent / "shared" / "captures" / "raw" / "codex-a.body"
+
+
+# -- the processes under test ----------------------------------------------------------------
+
+
+def _events() -> bytes:
+    events = [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+    ]
+    out = [f"event: {e}\ndata: {json.dumps({'type': e, 'delta': 'ok'})}\n\n" for e in events]
+    usage = {"input_tokens": 12000, "input_tokens_details": {"cached_tokens": 11904}}
+    done = {"type": "response.completed", "response": {"usage": usage}}
+    out.append(f"event: response.completed\ndata: {json.dumps(done)}\n\n")
+    return "".join(out).encode()
+
+
+async def upstream_handler(request: web.Request) -> web.StreamResponse:
+    """The fake provider: reads the body, streams the events one write each."""
+    await request.read()
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for event in _events().split(b"\n\n")[:-1]:
+        await response.write(event + b"\n\n")
+    await response.write_eof()
+    return response
+
+
+def plain_app(upstream: str) -> web.Application:
+    """The baseline: an aiohttp pass-through with nothing else (no routing, no shaping)."""
+    app = web.Application(client_max_size=1 << 26)
+
+    async def session(app: web.Application) -> Any:
+        app["session"] = aiohttp.ClientSession(auto_decompress=False)
+        yield
+        await app["session"].close()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host",)}
+        async with request.app["session"].request(
+            request.method, upstream + request.raw_path, headers=headers, data=body
+        ) as up:
+            response = web.StreamResponse(status=up.status)
+            response.content_type = up.content_type
+            await response.prepare(request)
+            async for chunk in up.content.iter_any():
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    app.cleanup_ctx.append(session)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+def serve_role(role: str, upstream: str) -> None:
+    """Run the upstream or the plain proxy; print the port; serve until SIGTERM."""
+    if role == "upstream":
+        app = web.Application(client_max_size=1 << 26)
+        app.router.add_route("*", "/{tail:.*}", upstream_handler)
+    else:
+        app = plain_app(upstream)
+
+    async def main() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(runner.addresses[0][1], flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+def spawn(args: list[str], *, serve: bool) -> tuple[subprocess.Popen[str], str]:
+    """Start a process and read its address (prefixlib serve prints it on stderr)."""
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if serve else subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+    )
+    stream = process.stderr if serve else process.stdout
+    assert stream is not None
+    line = stream.readline().strip()
+    if serve:
+        url = line.rsplit(" ", 1)[-1]
+        # the log lines go to a pipe nobody reads: drain it so the server never blocks
+        threading.Thread(target=stream.read, daemon=True).start()
+        return process, url
+    return process, f"http://127.0.0.1:{int(line)}"
+
+
+# -- the request bodies ----------------------------------------------------------------------
+
+
+def base_request() -> dict[str, Any]:
+    """A Codex request of 48 KB: the captured one grown, or a generated one of its shape."""
+    if CAPTURE.is_file():
+        request: dict[str, Any] = json.loads(CAPTURE.read_bytes())
+    else:
+        text = "You are a coding agent running in a terminal. " * 300
+        request = {
+            "model": "gpt-5-codex",
+            "stream": True,
+            "input": [
+                {"type": "message", "role": "developer",
+                 "content": [{"type": "input_text", "text": text}]},
+                {"type": "message", "role": "user",
+                 "content": [{"type": "input_text", "text": "# AGENTS.md instructions for "
+                              "/home/alice/work/ledger\n\n<INSTRUCTIONS>\nRun the tests."
+                              "\n</INSTRUCTIONS>"}]},
+                {"type": "message", "role": "user",
+                 "content": [{"type": "input_text", "text": "say ok"}]},
+            ],
+            "tools": [],
+            "prompt_cache_key": "01a22a41-508f-7172-939d-e9dc13b2b10f",
+        }  # fmt: skip
+    part = _agents_part(request)
+    grow = SIZE - len(json.dumps(request, ensure_ascii=False).encode())
+    if grow > 0:
+        part["text"] = part["text"].replace(
+            "</INSTRUCTIONS>", "- Keep functions small.\n" * (grow // 25) + "</INSTRUCTIONS>"
+        )
+    return request
+
+
+def _agents_part(request: dict[str, Any]) -> dict[str, Any]:
+    for item in request["input"]:
+        for part in item.get("content", []) if isinstance(item.get("content"), list) else []:
+            if "<INSTRUCTIONS>" in part.get("text", ""):
+                found: dict[str, Any] = part
+                return found
+    raise SystemExit("the request has no AGENTS.md part")
+
+
+def body(request: dict[str, Any], variant: int | None) -> bytes:
+    """The request's bytes; ``variant`` changes the project text (a cold canonical form)."""
+    if variant is not None:
+        part = _agents_part(request)
+        saved = part["text"]
+        part["text"] = saved.replace("</INSTRUCTIONS>", f"Note {variant}.\n</INSTRUCTIONS>")
+        data = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+        part["text"] = saved
+        return data
+    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+async def one(session: aiohttp.ClientSession, url: str, data: bytes) -> tuple[float, float]:
+    """Time to the first body byte and to the end of the stream, in seconds."""
+    started = time.perf_counter()
+    async with session.post(
+        url + "/v1/responses",
+        data=data,
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    ) as response:
+        await response.content.readany()
+        first = time.perf_counter() - started
+        while await response.content.readany():
+            pass
+        return first, time.perf_counter() - started
+
+
+async def measure(
+    targets: dict[str, str], request: dict[str, Any], *, streams: int, rounds: int, cold: bool
+) -> dict[str, dict[str, list[float]]]:
+    """Per target, the per-round medians of first-byte and total times."""
+    out: dict[str, dict[str, list[float]]] = {name: {"first": [], "total": []} for name in targets}
+    counter = 0
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        names = list(targets)
+        for name in names:  # warm up connections and memo
+            await asyncio.gather(
+                *(one(session, targets[name], body(request, None)) for _ in range(streams))
+            )
+        for r in range(rounds):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                datas = []
+                for _ in range(streams):
+                    counter += 1
+                    datas.append(body(request, counter if cold else None))
+                results = await asyncio.gather(*(one(session, targets[name], d) for d in datas))
+                out[name]["first"].append(statistics.median(f for f, _ in results))
+                out[name]["total"].append(statistics.median(t for _, t in results))
+    return out
+
+
+def added(samples: dict[str, dict[str, list[float]]], name: str, what: str) -> float:
+    """Median over rounds of (target - baseline), in milliseconds."""
+    pairs = zip(samples[name][what], samples["plain"][what], strict=True)
+    return 1000 * statistics.median(a - b for a, b in pairs)
+
+
+def run(quick: bool, json_path: str | None) -> None:
+    rounds = 5 if quick else 30
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        up, upstream = spawn([sys.executable, __file__, "--role", "upstream"], serve=False)
+        processes.append(up)
+        plain, plain_url = spawn(
+            [sys.executable, __file__, "--role", "plain", "--upstream", upstream], serve=False
+        )
+        processes.append(plain)
+        targets = {"plain": plain_url}
+        for mode in ("off", "key", "canonical"):
+            process, url = spawn(
+                [sys.executable, "-m", "prefixlib", "serve", "--no-config", "--port", "0",
+                 "--openai-upstream", upstream, "--mode", mode],
+                serve=True,
+            )  # fmt: skip
+            processes.append(process)
+            targets[f"serve {mode}"] = url
+        request = base_request()
+        size = len(body(request, None))
+        results: list[dict[str, Any]] = []
+        for streams in (1, 50):
+            for cold in (False, True):
+                samples = asyncio.run(
+                    measure(targets, request, streams=streams, rounds=rounds, cold=cold)
+                )
+                for name in targets:
+                    if name == "plain":
+                        continue
+                    results.append(
+                        {
+                            "streams": streams,
+                            "body": "cold" if cold else "memo hit",
+                            "target": name,
+                            "plain_first_ms": 1000 * statistics.median(samples["plain"]["first"]),
+                            "added_first_ms": added(samples, name, "first"),
+                            "added_total_ms": added(samples, name, "total"),
+                            "ratio_total": statistics.median(
+                                a / b
+                                for a, b in zip(
+                                    samples[name]["total"], samples["plain"]["total"], strict=True
+                                )
+                            ),
+                        }
+                    )
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM if process.args[1] == __file__ else signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    if json_path:
+        Path(json_path).write_text(
+            json.dumps({"machine": machine_line(), "size": size, "rows": results}, indent=2) + "\n"
+        )
+    print(machine_line())
+    source = "the captured Codex request" if CAPTURE.is_file() else "generated"
+    print(f"request: {size} bytes ({source}), {rounds} rounds; medians of the per-round")
+    print("differences to the plain aiohttp pass-through (paired samples)")
+    rows = [
+        (
+            r["streams"],
+            r["body"],
+            r["target"],
+            f"{r['plain_first_ms']:.2f}",
+            f"{r['added_first_ms']:+.2f}",
+            f"{r['added_total_ms']:+.2f}",
+            f"{r['ratio_total']:.2f}",
+        )
+        for r in results
+    ]
+    headers = ("streams", "body", "proxy", "plain TTFB ms", "added TTFB ms", "added total ms",
+               "total / plain")  # fmt: skip
+    print(format_table(headers, rows, left=3))
+    print("target: added TTFB < 2 ms at the median (memo hit < 0.5 ms), 1 stream")
+
+
+def main() -> None:
+    parser = argument_parser(__doc__ or "", quick="5 rounds instead of 30")
+    parser.add_argument("--role", choices=("upstream", "plain"), help=argparse.SUPPRESS)
+    parser.add_argument("--upstream", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role:
+        serve_role(args.role, args.upstream or "")
+        return
+    run(args.quick, args.json)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,121 @@
+"""Edit one top-level string field of a JSON object in its raw bytes, leaving every other byte.
+
+``key`` mode (issue 13) forwards the body byte for byte as the client sent it except the value
+of ``prompt_cache_key``; re-serialising the JSON would change spacing, escapes and number
+forms, so the value's span is found by a scan of the top level and replaced in place.
+"""
+
+from __future__ import annotations
+
+import json
+
+__all__ = ["set_top_level_string"]
+
+_WS = b" \t\r\n"
+
+
+class _Malformed(ValueError):
+    """The bytes are not one JSON object (the caller has parsed them already, so rare)."""
+
+
+def _skip_ws(data: bytes, i: int) -> int:
+    while i < len(data) and data[i] in _WS:
+        i += 1
+    return i
+
+
+def _string_end(data: bytes, i: int) -> int:
+    """The offset just past the string that opens at ``data[i] == '"'``."""
+    j = i + 1
+    while True:
+        quote = data.find(b'"', j)
+        if quote < 0:
+            raise _Malformed(f"unterminated string at byte {i}")
+        backslashes = 0
+        k = quote - 1
+        while data[k] == 0x5C:  # an odd run of backslashes escapes the quote
+            backslashes += 1
+            k -= 1
+        if backslashes % 2 == 0:
+            return quote + 1
+        j = quote + 1
+
+
+def _value_end(data: bytes, i: int) -> int:
+    """The offset just past the JSON value that starts at ``i``."""
+    if data[i] == 0x22:
+        return _string_end(data, i)
+    if data[i] in b"[{":
+        depth = 0
+        j = i
+        while j < len(data):
+            c = data[j]
+            if c == 0x22:
+                j = _string_end(data, j)
+                continue
+            if c in b"[{":
+                depth += 1
+            elif c in b"]}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        raise _Malformed(f"unclosed container at byte {i}")
+    j = i
+    while j < len(data) and data[j] not in b",}] \t\r\n":
+        j += 1
+    return j
+
+
+def set_top_level_string(data: bytes, name: str, value: str) -> bytes:
+    """``data`` with the top-level field ``name`` set to the string ``value``.
+
+    Every byte outside that field's value is kept (each value, if the name repeats); a
+    missing field is appended as the last member, with no spaces.  Raises ``ValueError``
+    if ``data`` is not a JSON object.
+    """
+    encoded = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    i = _skip_ws(data, 0)
+    if i >= len(data) or data[i] != 0x7B:
+        raise _Malformed("the body is not a JSON object")
+    i = _skip_ws(data, i + 1)
+    members = 0
+    spans: list[tuple[int, int]] = []
+    while i < len(data) and data[i] != 0x7D:
+        if data[i] != 0x22:
+            raise _Malformed(f"expected a member name at byte {i}")
+        name_end = _string_end(data, i)
+        member = json.loads(data[i:name_end])
+        i = _skip_ws(data, name_end)
+        if i >= len(data) or data[i] != 0x3A:
+            raise _Malformed(f"expected ':' at byte {i}")
+        start = _skip_ws(data, i + 1)
+        if start >= len(data):
+            raise _Malformed("truncated object")
+        end = _value_end(data, start)
+        if member == name:  # every occurrence: parsers differ on which duplicate wins
+            spans.append((start, end))
+        members += 1
+        i = _skip_ws(data, end)
+        if i < len(data) and data[i] == 0x2C:
+            i = _skip_ws(data, i + 1)
+    if i >= len(data):
+        raise _Malformed("truncated object")
+    if spans:
+        out = bytearray()
+        last = 0
+        for start, end in spans:
+            out += data[last:start]
+            out += encoded
+            last = end
+        out += data[last:]
+        return bytes(out)
+    member_text = json.dumps(name, ensure_ascii=False).encode("utf-8") + b":" + encoded
+    # Insert right after the last member (before any whitespace that precedes the brace).
+    close = i
+    k = close
+    while k > 0 and data[k - 1] in _WS:
+        k -= 1
+    if members:
+        return data[:k] + b"," + member_text + data[k:]
+    return data[:k] + member_text + data[k:]

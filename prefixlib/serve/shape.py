@@ -1,0 +1,168 @@
+"""What the proxy does to a model request's body: its key, and in ``canonical`` mode its prefix.
+
+``key`` mode (issue 13): the body stays byte for byte as the client sent it except the value of
+``prompt_cache_key`` (OpenAI routes), which becomes the key of the canonical stable prefix; the
+adapters map the request onto layers (``prefixlib.adapters.split``).  ``canonical`` mode: the
+adapters rewrite the stable prefix (``prefixlib.adapters.prepare``).  A body that cannot be
+decoded, parsed or canonicalised is forwarded untouched, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from prefixlib import adapters
+from prefixlib.errors import PrefixlibError
+from prefixlib.pipeline import cache_key
+from prefixlib.policy import Policy
+from prefixlib.serve import encoding
+from prefixlib.serve.config import Mode, ServeConfig
+from prefixlib.serve.rawjson import set_top_level_string
+
+__all__ = ["Shaped", "Shaper"]
+
+#: Headers that name the client's session or thread, in the order they are looked for.
+SESSION_HEADERS = ("session-id", "thread-id", "x-claude-code-session-id", "x-session-id")
+
+#: How many keys' last prefixes ``-v`` keeps to report divergences.
+_KEEP_PREFIXES = 256
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """The body to forward, the headers to set, and what was done (for the log and stats)."""
+
+    body: bytes
+    mode: str
+    key: str | None = None
+    reason: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    divergence: str | None = None
+
+    @classmethod
+    def untouched(cls, body: bytes, *, mode: str = "off", reason: str | None = None) -> Shaped:
+        """The body forwarded as it came (a pass-through path, mode ``off``, or a failure)."""
+        return cls(body=body, mode=mode, reason=reason)
+
+
+def _first_difference(a: str, b: str) -> int | None:
+    """The first character offset at which ``a`` and ``b`` differ, None if equal."""
+    if a == b:
+        return None
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+class Shaper:
+    """Shapes model requests for one proxy instance (holds ``-v``'s last prefix per key)."""
+
+    def __init__(self, config: ServeConfig, *, policy: Policy | None = None) -> None:
+        self.config = config
+        self.policy = policy
+        self._previous: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    def mode_of(self, kind: str) -> Mode:
+        """The mode of a route: the OpenAI routes' or the Anthropic route's."""
+        return self.config.anthropic_mode if kind == "messages" else self.config.openai_mode
+
+    def shape(self, kind: str, raw: bytes, headers: Mapping[str, str]) -> Shaped:
+        """The request to forward for a body ``raw`` on route ``kind`` (never raises)."""
+        mode = self.mode_of(kind)
+        if mode == "off":
+            return Shaped.untouched(raw)
+        try:
+            return self._shape(kind, mode, raw, headers)
+        except _PassThrough as e:
+            return Shaped.untouched(raw, mode=mode, reason=str(e))
+        except Exception as e:  # a bug must not block the user's request
+            return Shaped.untouched(raw, mode=mode, reason=f"internal error: {type(e).__name__}")
+
+    def _shape(self, kind: str, mode: Mode, raw: bytes, headers: Mapping[str, str]) -> Shaped:
+        coding = headers.get("Content-Encoding", "")
+        try:
+            decoded = encoding.decode(raw, coding) if coding else raw
+        except encoding.UnsupportedEncoding as e:
+            raise _PassThrough(str(e)) from e
+        try:
+            request = orjson.loads(decoded)
+        except orjson.JSONDecodeError as e:
+            raise _PassThrough(f"invalid JSON: {e}") from e
+        if not isinstance(request, dict):
+            raise _PassThrough("the body is not a JSON object")
+        session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
+        try:
+            if mode == "key":
+                key, layers, body = self._key_mode(kind, request, decoded, session)
+            else:
+                key, layers, body = self._canonical_mode(kind, request, session)
+        except (PrefixlibError, ValueError, TypeError) as e:
+            raise _PassThrough(f"cannot canonicalise: {e}") from e
+        if body is decoded:  # nothing changed: forward the bytes as they came
+            body = raw
+        elif coding:
+            body = encoding.encode(body, coding)
+        set_headers = {self.config.key_header: key} if self.config.key_header else {}
+        divergence = self._divergence(key, layers) if self.config.verbose else None
+        return Shaped(body=body, mode=mode, key=key, headers=set_headers, divergence=divergence)
+
+    def _key_mode(
+        self, kind: str, request: dict[str, Any], decoded: bytes, session: str | None
+    ) -> tuple[str, Mapping[str, Any], bytes]:
+        """The key of the request's canonical stable prefix, set as ``prompt_cache_key``."""
+        found = adapters.split(request)
+        key = self._shard(cache_key(**found.layers, policy=self.policy), session)
+        if kind == "messages":  # Anthropic has no body field for it: only the header option
+            return key, found.layers, decoded
+        return key, found.layers, set_top_level_string(decoded, "prompt_cache_key", key)
+
+    def _canonical_mode(
+        self, kind: str, request: dict[str, Any], session: str | None
+    ) -> tuple[str, Mapping[str, Any], bytes]:
+        """The request with its stable prefix rewritten by the adapters."""
+        if kind == "messages":
+            prepared = adapters.anthropic.prepare(request, policy=self.policy)
+            key = self._shard(prepared.key, session)
+        else:  # the client's own key (Codex: its thread id) is what this mode replaces
+            prepared = adapters.openai.prepare(
+                request, policy=self.policy, override=True, **self._shard_options(session)
+            )
+            key = str(prepared.request["prompt_cache_key"])
+        return key, prepared.split.layers, orjson.dumps(prepared.request)
+
+    def _shard_options(self, session: str | None) -> dict[str, Any]:
+        if self.config.shards <= 1 or not session:  # no session header: the one key
+            return {}
+        return {"shards": self.config.shards, "session": session}
+
+    def _shard(self, key: str, session: str | None) -> str:
+        """``key`` with the suffix of the session's shard (the adapters' ``shard_key``)."""
+        if self.config.shards <= 1 or not session:
+            return key
+        return adapters.openai.shard_key(key, shards=self.config.shards, session=session)
+
+    def _divergence(self, key: str, layers: Mapping[str, Any]) -> str | None:
+        """Where this prefix first differs from the previous one with the same key (redacted)."""
+        texts = {name: str(value) for name, value in layers.items()}
+        previous = self._previous.pop(key, None)
+        self._previous[key] = texts
+        while len(self._previous) > _KEEP_PREFIXES:
+            self._previous.popitem(last=False)
+        if previous is None:
+            return None
+        for name, text in texts.items():
+            offset = _first_difference(previous.get(name, ""), text)
+            if offset is not None:
+                return f"layer {name} at character {offset}"
+        return "none (identical prefix)"
+
+
+class _PassThrough(Exception):
+    """The body is forwarded untouched; the message is the reason logged and counted."""

@@ -1,0 +1,130 @@
+"""End to end: two fresh sessions of the real Claude Code CLI, through prefixlib serve.
+
+Claude Code runs offline against the loopback fake: it sends ``HEAD /`` (a connectivity check)
+and one streamed ``POST /v1/messages?beta=true``, and needs only ``ANTHROPIC_BASE_URL`` and
+``ANTHROPIC_API_KEY`` (../shared/captures/README.md).  Two users (their own HOME, checkout path
+and TZ) each run ``claude -p "say ok"``.  In ``key`` mode the Messages body has no key field:
+the body is forwarded byte for byte and the key goes in ``--key-header``; in ``canonical``
+mode the stable prefix (system blocks and tools) reaches the upstream byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
+
+from aiohttp import web
+
+from prefixlib.serve.config import ServeConfig
+from prefixlib.serve.proxy import make_app
+from tests.e2e.test_codex import AGENTS_MD, USERS
+from tests.serve_support import FakeProvider, Loop
+
+KEY_HEADER = "x-prefixlib-key"
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    running = Loop()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def start(loop: Loop, mode: str) -> tuple[FakeProvider, list[bytes], list[str], str]:
+    fake = FakeProvider()
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    lines: list[str] = []
+    config = ServeConfig(
+        openai_upstream=upstream,
+        anthropic_upstream=upstream,
+        anthropic_mode=mode,  # type: ignore[arg-type]
+        key_header=KEY_HEADER,
+    )
+    app = make_app(config, log=lines.append)
+    sent: list[bytes] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == "/v1/messages":
+            sent.append(await request.read())
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    app.middlewares.append(record)
+    return fake, sent, lines, f"http://127.0.0.1:{loop.proxy(app)}"
+
+
+def session(claude: Path, url: str, home: Path, user: str, checkout: str, tz: str) -> str:
+    project = home / checkout
+    project.mkdir(parents=True)
+    (project / "CLAUDE.md").write_text(AGENTS_MD)
+    node = shutil.which("node")
+    assert node is not None
+    env = {
+        "HOME": str(home),
+        "USER": user,
+        "LOGNAME": user,
+        "SHELL": "/bin/bash",
+        "PATH": f"{Path(node).parent}:/usr/local/bin:/usr/bin:/bin",
+        "TZ": tz,
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "ANTHROPIC_BASE_URL": url,
+        "ANTHROPIC_API_KEY": "dummy",
+    }
+    result = subprocess.run(
+        [str(claude), "-p", "say ok"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"claude exited {result.returncode}: {result.stderr[-2000:]}"
+    return result.stdout
+
+
+def run_two(claude: Path, loop: Loop, homes: Callable[[str], Path], mode: str) -> tuple[Any, ...]:
+    fake, sent, lines, url = start(loop, mode)
+    outputs = [session(claude, url, homes(user[0]), *user) for user in USERS]
+    assert [out.strip() for out in outputs] == ["ok", "ok"]
+    messages = [seen for seen in fake.seen if seen.path.startswith("/v1/messages")]
+    assert len(messages) == 2
+    return messages, sent, lines
+
+
+def test_claude_sessions_share_one_key_in_key_mode(
+    claude: Path, loop: Loop, homes: Callable[[str], Path]
+) -> None:
+    messages, sent, lines = run_two(claude, loop, homes, "key")
+    keys = [seen.header(KEY_HEADER) for seen in messages]
+    assert keys[0] is not None
+    assert keys[0] == keys[1]
+    assert [seen.raw for seen in messages] == sent  # the bodies as Claude Code sent them
+    assert sent[0] != sent[1]
+    sessions = [seen.header("X-Claude-Code-Session-Id") for seen in messages]
+    assert sessions[0] != sessions[1]
+    assert all("mode=key" in line and f"key={keys[0][:16]}" in line for line in lines)
+
+
+def test_claude_stable_prefixes_are_byte_identical_in_canonical_mode(
+    claude: Path, loop: Loop, homes: Callable[[str], Path]
+) -> None:
+    messages, sent, _ = run_two(claude, loop, homes, "canonical")
+    bodies = [seen.json() for seen in messages]
+    originals = [json.loads(body) for body in sent]
+    assert originals[0]["system"] != originals[1]["system"]  # the cwd and memory path differ
+    assert bodies[0]["system"] == bodies[1]["system"]
+    assert bodies[0]["tools"] == bodies[1]["tools"]
+    assert messages[0].header(KEY_HEADER) == messages[1].header(KEY_HEADER)

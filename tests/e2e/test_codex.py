@@ -1,0 +1,179 @@
+"""End to end: two fresh sessions of the real Codex CLI, through prefixlib serve, share a key.
+
+Two users (their own HOME with ``.codex/config.toml``, their own checkout path of one project,
+their own TZ) each run ``codex exec --skip-git-repo-check "say ok"``.  Codex talks to the proxy
+(a custom provider, ``wire_api = "responses"``, plain HTTP + SSE), the proxy to the loopback
+fake provider of tests/serve_support.py.  What the issue asks (issue 13, "Tests, with real
+clients"): both requests reach the upstream with one ``prompt_cache_key``, which is neither
+thread id; in ``key`` mode each body is otherwise byte-identical to what Codex sent; in
+``canonical`` mode the stable prefixes are byte-identical; Codex prints the fake's answer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
+
+from aiohttp import web
+
+from prefixlib.serve.config import ServeConfig
+from prefixlib.serve.proxy import make_app
+from prefixlib.serve.rawjson import set_top_level_string
+from tests.serve_support import FakeProvider, Loop
+
+AGENTS_MD = """\
+# Ledger: contributor notes for coding agents
+
+Ledger is a small double-entry bookkeeping library written in Python 3.11. It reads
+journal files in a plain-text format and checks that every transaction balances.
+
+## Building and testing
+
+```bash
+python -m venv .venv && . .venv/bin/activate
+pip install -e '.[dev]'
+pytest -q
+```
+
+- Amounts are `decimal.Decimal`, never `float`.
+- Keep functions small and typed.
+"""
+
+CONFIG_TOML = """\
+model = "gpt-5-codex"
+model_provider = "fake"
+
+[model_providers.fake]
+name = "fake"
+base_url = "{url}/v1"
+env_key = "FAKE_KEY"
+wire_api = "responses"
+supports_websockets = false
+"""
+
+#: The two users of the captures (../shared/captures/README.md).
+USERS = (
+    ("alice", "work/ledger", "Europe/Berlin"),
+    ("bob", "src/ledger", "Pacific/Kiritimati"),  # UTC+14: a different date most of the day
+)
+
+
+@dataclass
+class Run:
+    """One proxy in front of one fake provider, with what reached each."""
+
+    loop: Loop
+    fake: FakeProvider
+    client_bodies: list[bytes]
+    lines: list[str]
+    url: str
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    running = Loop()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def start(loop: Loop, mode: str) -> Run:
+    fake = FakeProvider()
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    lines: list[str] = []
+    config = ServeConfig(openai_upstream=upstream, openai_mode=mode)  # type: ignore[arg-type]
+    app = make_app(config, log=lines.append)
+    client_bodies: list[bytes] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        """Keep the body exactly as Codex sent it (the proxy reads the same cached bytes)."""
+        if request.path == "/v1/responses":
+            client_bodies.append(await request.read())
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    app.middlewares.append(record)
+    port = loop.proxy(app)
+    return Run(loop, fake, client_bodies, lines, f"http://127.0.0.1:{port}")
+
+
+def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str) -> str:
+    """One fresh ``codex exec`` as ``user`` (with ``home``); returns its stdout."""
+    project = home / checkout
+    project.mkdir(parents=True)
+    (project / "AGENTS.md").write_text(AGENTS_MD)
+    (home / ".codex").mkdir()  # CODEX_HOME is the default ~/.codex
+    (home / ".codex" / "config.toml").write_text(CONFIG_TOML.format(url=run.url))
+    node = shutil.which("node")
+    assert node is not None
+    env = {
+        "HOME": str(home),
+        "USER": user,
+        "LOGNAME": user,
+        "SHELL": "/bin/bash",
+        "PATH": os.pathsep.join([str(Path(node).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "TZ": tz,
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "FAKE_KEY": "dummy",
+    }
+    result = subprocess.run(
+        [str(codex), "exec", "--skip-git-repo-check", "say ok"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"codex exited {result.returncode}: {result.stderr[-2000:]}"
+    return result.stdout
+
+
+def two_sessions(
+    codex: Path, loop: Loop, homes: Callable[[str], Path], mode: str
+) -> tuple[Run, list[str]]:
+    run = start(loop, mode)
+    outputs = [session(codex, run, homes(user[0]), *user) for user in USERS]
+    return run, outputs
+
+
+def thread_ids(run: Run) -> list[str]:
+    ids = []
+    for seen in run.fake.seen:
+        thread = seen.header("thread-id") or seen.header("session-id")
+        assert thread is not None
+        ids.append(thread)
+    return ids
+
+
+def test_codex_sessions_share_one_key_and_keep_their_bodies(
+    codex: Path, loop: Loop, homes: Callable[[str], Path]
+) -> None:
+    run, outputs = two_sessions(codex, loop, homes, "key")
+    assert [out.strip().splitlines()[-1] for out in outputs] == ["ok", "ok"]
+    assert [(s.method, s.path) for s in run.fake.seen] == [("POST", "/v1/responses")] * 2
+    sent = [seen.json() for seen in run.fake.seen]
+    keys = [body["prompt_cache_key"] for body in sent]
+    threads = thread_ids(run)
+    assert keys[0] == keys[1]
+    assert keys[0] not in threads
+    assert threads[0] != threads[1]
+    # Codex's own key was its thread id; the proxy changed that value and no other byte
+    for client, seen, thread in zip(run.client_bodies, run.fake.seen, threads, strict=True):
+        assert set_top_level_string(client, "prompt_cache_key", thread) == client
+        assert seen.raw == set_top_level_string(client, "prompt_cache_key", keys[0])
+    # the two sessions did differ (paths, ids), so the shared key is prefixlib's doing
+    assert run.client_bodies[0] != run.client_bodies[1]
+    assert all(f"key={keys[0][:16]}" in line for line in run.lines)

@@ -1,0 +1,136 @@
+"""The pure parts of prefixlib serve: the raw JSON edit, the usage tap, the [serve] table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
+
+from prefixlib.serve.config import ServeConfig
+from prefixlib.serve.rawjson import set_top_level_string
+from prefixlib.serve.usage import Usage, UsageTap, usage_of
+
+RAW_CASES = [
+    # (body, expected) with prompt_cache_key set to "K"
+    (b'{"a":1,"prompt_cache_key":"t-1","b":2}', b'{"a":1,"prompt_cache_key":"K","b":2}'),
+    (b'{ "prompt_cache_key" : null }', b'{ "prompt_cache_key" : "K" }'),
+    (
+        b'{"a":"x\\"prompt_cache_key\\":1","b":2}',
+        b'{"a":"x\\"prompt_cache_key\\":1","b":2,"prompt_cache_key":"K"}',
+    ),
+    (
+        b'{"n":{"prompt_cache_key":"inner"}}',
+        b'{"n":{"prompt_cache_key":"inner"},"prompt_cache_key":"K"}',
+    ),
+    (b"{}", b'{"prompt_cache_key":"K"}'),
+    (b'{"a": [1, {"b": "}"}] }\n', b'{"a": [1, {"b": "}"}],"prompt_cache_key":"K" }\n'),
+    (
+        b'{"prompt_cache_key":"a","prompt_cache_key":"b"}',
+        b'{"prompt_cache_key":"K","prompt_cache_key":"K"}',
+    ),
+    (b'{"prompt_\\u0063ache_key":"t"}', b'{"prompt_\\u0063ache_key":"K"}'),
+    (
+        b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"t"}',
+        b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"K"}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), RAW_CASES)
+def test_set_top_level_string_changes_only_that_value(body: bytes, expected: bytes) -> None:
+    out = set_top_level_string(body, "prompt_cache_key", "K")
+    assert out == expected
+    assert json.loads(out)["prompt_cache_key"] == "K"
+
+
+@pytest.mark.parametrize("body", [b"[1]", b'"s"', b'{"a":1', b'{"a" 1}', b""])
+def test_set_top_level_string_refuses_what_is_not_an_object(body: bytes) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - one error type, several messages
+        set_top_level_string(body, "prompt_cache_key", "K")
+
+
+def _events(*events: dict[str, object]) -> bytes:
+    return b"".join(b"event: x\ndata: " + json.dumps(e).encode() + b"\n\n" for e in events)
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        (
+            _events(
+                {"type": "response.created", "response": {"usage": None}},
+                {
+                    "type": "response.completed",
+                    "response": {
+                        "usage": {
+                            "input_tokens": 11749,
+                            "input_tokens_details": {"cached_tokens": 6400},
+                        }
+                    },
+                },
+            ),
+            Usage(11749, 6400),
+        ),
+        (
+            _events(
+                {
+                    "type": "message_start",
+                    "message": {
+                        "usage": {
+                            "input_tokens": 10,
+                            "cache_creation_input_tokens": 90,
+                            "cache_read_input_tokens": 900,
+                        }
+                    },
+                },
+                {"type": "message_delta", "usage": {"output_tokens": 5}},
+            ),
+            Usage(1000, 900),
+        ),
+        (
+            _events(
+                {
+                    "choices": [],
+                    "usage": {"prompt_tokens": 50, "prompt_tokens_details": {"cached_tokens": 0}},
+                }
+            )
+            + b"data: [DONE]\n\n",
+            Usage(50, 0),
+        ),
+        (_events({"type": "response.output_text.delta", "delta": "no usage here"}), None),
+    ],
+)
+def test_usage_tap_reads_streams_in_any_chunking(stream: bytes, expected: Usage | None) -> None:
+    for size in (1, 7, 64, len(stream)):
+        tap = UsageTap(sse=True)
+        for i in range(0, len(stream), size):
+            tap.feed(stream[i : i + size])
+        assert tap.close() == expected
+
+
+def test_usage_of_a_json_body() -> None:
+    tap = UsageTap(sse=False)
+    body = json.dumps({"usage": {"input_tokens": 7, "input_tokens_details": {"cached_tokens": 3}}})
+    tap.feed(body[:5].encode())
+    tap.feed(body[5:].encode())
+    assert tap.close() == Usage(7, 3)
+    assert usage_of({"usage": "nonsense"}) is None
+    assert Usage(0, 0).cached_share == 0.0
+
+
+def test_serve_table_and_its_errors() -> None:
+    config = ServeConfig().with_table(
+        {"port": 0, "mode": "canonical", "openai-upstream": "http://127.0.0.1:1/", "shards": 4},
+        source="p.toml",
+    )
+    assert (config.port, config.openai_mode, config.anthropic_mode) == (0, "canonical", "canonical")
+    assert config.openai_upstream == "http://127.0.0.1:1"
+    assert config.shards == 4
+    with pytest.raises(ValueError, match=r"^p\.toml: \[serve\] colour: unknown setting$"):
+        ServeConfig().with_table({"colour": 1}, source="p.toml")
+    with pytest.raises(ValueError, match=r"\[serve\] mode: expected one of key, canonical, off"):
+        ServeConfig().with_table({"mode": "fast"}, source="p.toml")
+    with pytest.raises(ValueError, match=r"\[serve\] port: invalid value 70000"):
+        ServeConfig().with_table({"port": 70000}, source="p.toml")

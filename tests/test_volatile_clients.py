@@ -1,0 +1,188 @@
+"""Volatile values the way real clients write them (SPEC.md 5.4.1, 5.4.6; issue 14).
+
+The captured request bodies in ../shared/captures are two sessions of one project by two users:
+each pair must get one key with the default policy and lose nothing.  Each client format is
+also tested from text written as its public source writes it, with that source cited.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import prefixlib
+from prefixlib.pipeline import canonical_text
+from prefixlib.rules.ordering import sort_unordered
+from prefixlib.rules.paths import derived_forms
+from tests.conftest import REPO
+
+CAPTURES = REPO.parent / "shared" / "captures"
+
+
+def _text(part: Any) -> str:
+    return part if isinstance(part, str) else str(part["text"])
+
+
+def _codex(body: dict[str, Any]) -> dict[str, Any]:
+    """The layers of a Codex Responses body, by hand (README of the captures): the base prompt
+    is input[0], the skills and permissions input[1], AGENTS.md and the environment input[2]."""
+    items = body["input"]
+
+    def joined(item: dict[str, Any]) -> str:
+        return "\n\n".join(_text(part) for part in item["content"])
+
+    return {
+        "base": joined(items[0]),
+        "developer": joined(items[1]),
+        "project": joined(items[2]),
+        "tools": body["tools"],
+    }
+
+
+def _claude(body: dict[str, Any]) -> dict[str, Any]:
+    """The layers of a Claude Code Messages body: the system blocks, the agent list
+    (messages[1]), the CLAUDE.md reminder (messages[0] block 1)."""
+    messages = body["messages"]
+    return {
+        "base": "\n\n".join(block["text"] for block in body["system"]),
+        "developer": _text(messages[1]["content"]),
+        "project": _text(messages[0]["content"][0]),
+        "tools": body["tools"],
+    }
+
+
+def _capture(name: str) -> dict[str, Any]:
+    path = CAPTURES / f"{name}.json"
+    if not path.is_file():
+        pytest.skip(f"captures not found at {CAPTURES}")
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return (_codex if name.startswith("codex") else _claude)(body)
+
+
+#: What the captures' README says differs between A and B, as hoisted: placeholder -> (A, B).
+CAPTURED: dict[str, dict[str, tuple[str, str]]] = {
+    "codex": {
+        "{{HOME_1}}": ("/home/alice", "/home/bob"),
+        "{{ROOT_1}}": ("/home/alice/work/ledger", "/home/bob/src/ledger"),
+        "{{DATE_1}}": ("2026-11-30", "2026-11-29"),
+        "{{TIMEZONE_1}}": ("Europe/Berlin", "America/Los_Angeles"),
+    },
+    "claude": {
+        "{{HOME_1}}": ("/home/alice", "/home/bob"),
+        "{{SLUG_1}}": ("-home-alice-work-ledger", "-home-bob-src-ledger"),
+        "{{ROOT_1}}": ("/home/alice/work/ledger", "/home/bob/src/ledger"),
+        "{{DATE_1}}": ("2026-11-30", "2026-11-29"),
+    },
+}
+
+
+@pytest.mark.parametrize("client", sorted(CAPTURED))
+def test_two_captured_sessions_of_one_project_share_a_key(client: str) -> None:
+    a, b = _capture(f"{client}-a"), _capture(f"{client}-b")
+    cp_a, cp_b = prefixlib.canonicalize(**a), prefixlib.canonicalize(**b)
+    assert cp_a.layers == cp_b.layers
+    assert cp_a.key == cp_b.key
+    for placeholder, (value_a, value_b) in CAPTURED[client].items():
+        assert cp_a.bindings[placeholder] == value_a
+        assert cp_b.bindings[placeholder] == value_b
+    for raw, cp in ((a, cp_a), (b, cp_b)):  # nothing lost
+        restored = cp.restore()
+        for layer in ("base", "developer", "project"):
+            assert restored[layer] == sort_unordered(canonical_text(raw[layer]))
+
+
+@pytest.mark.parametrize("client", sorted(CAPTURED))
+def test_a_real_difference_in_the_captured_instructions_still_changes_the_key(client: str) -> None:
+    a = _capture(f"{client}-a")
+    changed = dict(a, project=a["project"].replace("ledger", "ledgers", 1))
+    assert prefixlib.canonicalize(**a).key != prefixlib.canonicalize(**changed).key
+
+
+# Claude Code keeps its memory under ~/.claude/projects/<slug>/memory/, the slug being the cwd
+# with every character that is no ASCII letter or digit turned into "-": as the captured
+# system prompt shows (../shared/captures/claude-a.json, system[2], "# Memory") and as
+# tiann/hapi cli/src/claude/utils/path.ts computes it (`.replace(/[^a-zA-Z0-9]/g, '-')`).
+MEMORY = "You have a persistent file-based memory at `{home}/.claude/projects/{slug}/memory/`."
+ENVIRONMENT = "# Environment\n - Primary working directory: {cwd}\n - Is a git repository: true"
+
+
+@pytest.mark.parametrize(
+    ("home", "cwd", "slug"),
+    [
+        ("/home/alice", "/home/alice/work/ledger", "-home-alice-work-ledger"),
+        ("/Users/bob", "/Users/bob/src/my_app.v2", "-Users-bob-src-my-app-v2"),
+        ("C:\\Users\\carol", "C:\\Users\\carol\\code\\api", "C--Users-carol-code-api"),
+    ],
+)
+def test_the_claude_code_memory_slug_is_hoisted_with_its_root(
+    home: str, cwd: str, slug: str
+) -> None:
+    def prompt(home: str, cwd: str, slug: str) -> str:
+        memory = MEMORY.format(home=home, slug=slug)
+        if "\\" in home:
+            memory = memory.replace("/", "\\")
+        return memory + "\n\n" + ENVIRONMENT.format(cwd=cwd)
+
+    text = prompt(home, cwd, slug)
+    cp = prefixlib.canonicalize(base=text, memo=False)
+    assert "{{SLUG_1}}" in cp.layers["base"]
+    assert slug not in cp.layers["base"]
+    assert cp.bindings["{{SLUG_1}}"] == slug
+    assert cp.restore()["base"] == canonical_text(text)
+    user = home.rsplit("\\", 1)[-1].rsplit("/", 1)[-1]
+    other = prompt(*(part.replace(user, "zed") for part in (home, cwd, slug)))
+    assert prefixlib.canonicalize(base=other, memo=False).key == cp.key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no declared root: a slug alone is content
+        "Memory lives in ~/.claude/projects/-home-alice-work-ledger/memory/.",
+        # a slug that only starts like the root's is another name
+        "Primary working directory: /home/alice/work/ledger\nsee -home-alice-work-ledger-old",
+        "Primary working directory: /home/alice/work/ledger\nflag x-home-alice-work-ledger",
+    ],
+)
+def test_a_slug_is_hoisted_only_for_a_root_and_as_a_whole_name(text: str) -> None:
+    cp = prefixlib.canonicalize(project=text, memo=False)
+    assert "{{SLUG_" not in cp.layers["project"]
+
+
+@pytest.mark.parametrize(
+    ("root", "text", "placeholder"),
+    [
+        ("C:\\Users\\carol\\api", "see C:/Users/carol/api/src", "{{ROOT_1}}/src"),
+        ("C:\\Users\\carol\\api", 'path = "C:\\\\Users\\\\carol\\\\api\\\\src"', "{{ROOT_1}}"),
+        ("/home/alice/work/ledger", "open?dir=%2Fhome%2Falice%2Fwork%2Fledger%2Fsrc", "{{ROOT_1}}"),
+    ],
+)
+def test_other_spellings_of_a_root_are_hoisted(root: str, text: str, placeholder: str) -> None:
+    cp = prefixlib.canonicalize(project=text, roots={"PROJECT": root}, memo=False)
+    assert placeholder in cp.layers["project"]
+    assert cp.restore()["project"] == canonical_text(text)
+
+
+def test_derived_forms_need_two_segments() -> None:
+    assert derived_forms(b"/srv") == []
+    assert derived_forms(b"C:\\x") == []
+    assert (b"-srv-a", "SLUG") in derived_forms(b"/srv/a")
+
+
+@pytest.mark.parametrize(
+    ("text", "hoisted"),
+    [
+        # the Codex base prompt of a catalog model: an agent's name, not a home
+        ("You are `/root`, the primary agent.", False),
+        ("Agents: /root, /root/worker.", True),
+        ("cd /root", False),
+        ("see /root/.bashrc", True),
+        ("home: /root", True),
+        ("see /home/alice", True),
+    ],
+)
+def test_root_is_a_home_only_in_a_path_context(text: str, hoisted: bool) -> None:
+    cp = prefixlib.canonicalize(base=text, memo=False)
+    assert ("{{HOME_1}}" in cp.layers["base"]) is hoisted
