@@ -453,3 +453,28 @@ def test_progress_on_a_terminal_only(repo: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "stderr", piped)
     assert main(["check", "CLAUDE.md", "README.md"]) == 1
     assert "[1/2]" not in piped.getvalue()
+
+
+def test_binary_files(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A binary file under prompts/ is no prompt and is skipped; named, it is an error."""
+    (repo / "prompts" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert main(["check", "--select", "PL3", "prompts"]) == 0
+    assert capsys.readouterr().err == "all clean: 1 file checked\n"
+    assert main(["check", "prompts/logo.png"]) == 2
+    assert "error: prompts/logo.png: byte 8: binary file (a NUL byte)" in capsys.readouterr().err
+
+
+def test_no_prompt_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("x  \n")
+    assert main(["check", "--no-config", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == (
+        f"warning: no prompt files found in {tmp_path}\nall clean: 0 files checked\n"
+    )
+
+
+def test_lock_names_a_file_that_is_gone(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lock"]) == 0
+    (repo / "CLAUDE.md").unlink()
+    capsys.readouterr()
+    assert main(["check", "--lock", "--select", "PL2"]) == 1
+    assert "prefixlib.lock: CLAUDE.md: locked, but the file is gone" in capsys.readouterr().out
