@@ -478,3 +478,52 @@ def test_lock_names_a_file_that_is_gone(repo: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     assert main(["check", "--lock", "--select", "PL2"]) == 1
     assert "prefixlib.lock: CLAUDE.md: locked, but the file is gone" in capsys.readouterr().out
+
+
+# argv -> exit status and a part of stdout: the options not covered above, one row each
+OPTIONS = [
+    (["check", "--root", "API=/srv/api", "--select", "PL302", "roots.md"], 1, "PL302"),
+    (["check", "--layer", "base", "--select", "PL3", "AGENTS.md"], 1, "PL301"),
+    (["check", "--no-config", "--select", "PL3", "CLAUDE.md"], 0, ""),
+    (["normalize", "--root", "API=/srv/api", "roots.md"], 0, "Deploy {{API}}/x\n"),
+    (["normalize", "-"], 2, ""),  # stdin holds an invalid UTF-8 byte
+    (["explain", "--layer", "developer", "AGENTS.md"], 0, "timestamp (PL301)"),
+    (["explain", "--root", "API=/srv/api", "roots.md"], 0, "{{API}} = /srv/api"),
+    (["explain", "CLAUDE.md"], 0, ""),
+    (["diff", "--root", "API=/srv/api", "roots.md", "roots.md"], 0, "equal: one key"),
+    (["lock", "-o", "keys.lock", "CLAUDE.md"], 0, ""),
+    (["lock", "-"], 2, ""),
+]
+
+
+@pytest.mark.parametrize(("argv", "status", "out"), OPTIONS)
+def test_options(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    status: int,
+    out: str,
+) -> None:
+    (repo / "roots.md").write_text("Deploy /srv/api/x\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xff")))
+    assert main(argv) == status
+    captured = capsys.readouterr()
+    assert out in captured.out
+    if status == 2:
+        assert captured.err.startswith("error: ")
+    if argv[:3] == ["lock", "-o", "keys.lock"]:
+        assert 'path = "CLAUDE.md"' in (repo / "keys.lock").read_text()
+
+
+def test_internal_error_is_one_line_and_exit_123(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prefixlib.cli.check as check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(check, "prompt_files", broken)
+    assert main(["check"]) == 123
+    assert capsys.readouterr().err == "error: internal error: RuntimeError: a bug\n"
