@@ -14,7 +14,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from prefixlib import adapters
 from prefixlib.cli._common import (
     EXIT_CHANGED,
     EXIT_OK,
@@ -61,6 +60,8 @@ def _load(path: str, layer: str) -> _Side:
                 fail(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
             body = None
         if isinstance(body, dict) and REQUEST_FIELDS & set(body):
+            from prefixlib import adapters  # only for request bodies
+
             try:
                 split = adapters.split(body)
             except PrefixlibError as e:
