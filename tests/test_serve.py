@@ -460,3 +460,18 @@ def test_sigint_lets_an_in_flight_stream_finish(loop: Loop, tmp_path: Path) -> N
     assert process.returncode == 0
     assert "prefixlib serve: stopping" in err
     assert "Traceback" not in err
+
+
+def test_cli_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "prefixlib", "serve", "--no-config", "--port", str(port)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Mapping
@@ -133,7 +134,8 @@ async def _serve(settings: Any, used_policy: Any) -> None:
     try:
         runner, port = await start(app, host=settings.host, port=settings.port)
     except OSError as e:
-        fail(f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}")
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"prefixlib serve: listening on http://{host}:{port}", file=sys.stderr, flush=True)
     stop = asyncio.Event()

@@ -288,5 +288,9 @@ async def start(
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # the address is taken, or the start was cancelled: close the session
+        await runner.cleanup()
+        raise
     return runner, int(runner.addresses[0][1])
