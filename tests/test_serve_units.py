@@ -175,3 +175,14 @@ def test_set_top_level_string_fast_and_scan_agree(
     assert after.pop("prompt_cache_key") == "K"
     top.pop("prompt_cache_key", None)
     assert after == top
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [("same", "same", None), ("abc", "abd", 2), ("ab", "abc", 2), ("", "x", 0), ("xa", "ya", 0)],
+)
+def test_first_difference(a: str, b: str, expected: int | None) -> None:
+    from prefixlib.serve.shape import _first_difference
+
+    assert _first_difference(a, b) == expected
+    assert _first_difference(b, a) == expected
