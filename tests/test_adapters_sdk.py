@@ -479,6 +479,20 @@ def test_claude_capture_through_the_anthropic_sdk(
     assert sorted(t["name"] for t in raw["tools"]) == [t["name"] for t in sent["tools"]]
 
 
+def test_claude_sessions_through_the_anthropic_sdk(server: Recorder, anthropic_client: Any) -> None:
+    """The two Claude Code sessions send one stable prefix; the second reads it cached."""
+    client = anthropic_client
+    prepared = [adapters.prepare(capture(name)) for name in ("claude-a", "claude-b")]
+    usages = [call(client.messages.create, p, stream=True) for p in prepared]
+    (_, _, a), (_, _, b) = server.requests
+    assert prepared[0].key == prepared[1].key
+    stable = [json.dumps([s["tools"], s["system"], s["messages"][0]["content"][0]]) for s in (a, b)]
+    assert stable[0] == stable[1]
+    assert "{{ROOT_1}} = /home/bob/src/ledger" in b["messages"][0]["content"][1]["text"]
+    assert usages[0].cache_read_input_tokens == 0
+    assert usages[1].cache_read_input_tokens > 4096
+
+
 def messages_session(cwd: str, date: str, session: str, order: int) -> dict[str, Any]:
     tools = [
         {"name": n, "description": f"the {n} tool " * 60, "input_schema": {"type": "object"}}
