@@ -353,5 +353,7 @@ def test_restore_keeps_placeholder_syntax_in_tools() -> None:
     tools = [{"name": "t", "description": "Use {{DATE_1}} and {{!DATE_1}} as written"}]
     cp = prefixlib.canonicalize(base="Today's date is 2026-11-24\n", tools=tools, memo=False)
     assert cp.bindings == {"{{DATE_1}}": "2026-11-24"}
-    assert cp.restore()["tools"] == cp.layers["tools"]
+    # descriptions escape placeholder syntax (SPEC.md 5.10); restore() gives it back as written
+    plain = prefixlib.canonicalize(tools=tools, policy=prefixlib.Policy(timestamps="keep"))
+    assert cp.restore()["tools"] == plain.layers["tools"]
     assert "{{DATE_1}} and {{!DATE_1}}" in cp.restore()["tools"]
