@@ -16,10 +16,10 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import check_parts
-from prefixlib.adapters._rebind import find_bindings, restore_parts
+from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import InputError
-from prefixlib.model import LAYERS
+from prefixlib.model import LAYERS, Binding
 from prefixlib.policy import Policy
 
 __all__ = ["CHAT_ONLY", "split", "split_chat", "split_responses"]
@@ -125,14 +125,17 @@ def split_responses(
         is_tools=_is_tools_item,
     )
     parts += found
-    parts, at = _again(request, parts, boundary, policy)
+    parts, at, bindings = _again(request, parts, boundary, policy)
     layers = _layers(parts)
+    tools_paths = _tools(request, layers, boundary)
+    if bindings and "tools" in layers:  # descriptions hoisted before (SPEC.md 5.10)
+        layers["tools"] = restore_tools(layers["tools"], bindings, policy)
     return Split(
         "responses",
         layers,
         tuple(parts),
         boundary,
-        _tools(request, layers, boundary),
+        tools_paths,
         at,
         _count_breakpoints(request),
     )
@@ -154,14 +157,17 @@ def split_chat(
         text_types=CHAT_TEXT,
         has_base=False,
     )
-    parts, at = _again(request, parts, boundary, policy)
+    parts, at, bindings = _again(request, parts, boundary, policy)
     layers = _layers(parts)
+    tools_paths = _tools(request, layers)
+    if bindings and "tools" in layers:  # descriptions hoisted before (SPEC.md 5.10)
+        layers["tools"] = restore_tools(layers["tools"], bindings, policy)
     return Split(
         "chat",
         layers,
         tuple(parts),
         boundary,
-        _tools(request, layers),
+        tools_paths,
         at,
         _count_breakpoints(request),
     )
@@ -169,13 +175,13 @@ def split_chat(
 
 def _again(
     request: Mapping[str, Any], parts: list[Part], boundary: Boundary, policy: Policy | None
-) -> tuple[list[Part], Path | None]:
-    """The parts with an earlier preparation's placeholders restored, and where its
-    bindings are (:mod:`prefixlib.adapters._rebind`)."""
+) -> tuple[list[Part], Path | None, list[Binding]]:
+    """The parts with an earlier preparation's placeholders restored, where its bindings
+    are, and the bindings (:mod:`prefixlib.adapters._rebind`)."""
     found = find_bindings(request, boundary, policy)
     if found is None:
-        return parts, None
-    return restore_parts(parts, found[1], policy), found[0]
+        return parts, None, []
+    return restore_parts(parts, found[1], policy), found[0], found[1]
 
 
 def split(

@@ -20,7 +20,7 @@ from prefixlib.pipeline import DEFAULT_POLICY
 from prefixlib.policy import Policy
 from prefixlib.rules.placeholders import AUTOMATIC, STYLES, restore
 
-__all__ = ["find_bindings", "restore_parts"]
+__all__ = ["find_bindings", "restore_parts", "restore_tools"]
 
 _HEAD = f"{BINDINGS_OPEN}\n{BINDINGS_LEAD}\n"
 
@@ -33,11 +33,16 @@ def parse_bindings(text: str, style: str) -> list[Binding] | None:
     open_, close = (re.escape(part) for part in STYLES[style])
     line = re.compile(rf"({open_}([A-Z][A-Z0-9_]*){close}) = (.*)")
     body = text[len(_HEAD) :].rstrip("\n")[: -len(BINDINGS_CLOSE)]
-    bindings = []
+    bindings: list[Binding] = []
     for row in body.split("\n")[:-1] if body.endswith("\n") else body.split("\n"):
         match = line.fullmatch(row)
         if match is None:
-            return None
+            if not bindings:
+                return None
+            # a block binding's value spans lines (SPEC.md 5.2.4): the row continues it
+            last = bindings[-1]
+            bindings[-1] = Binding(last.placeholder, f"{last.value}\n{row}", last.kind)
+            continue
         name = match[2]
         kind = name.rsplit("_", 1)[0] if re.fullmatch(AUTOMATIC, name) else "ROOT"
         bindings.append(Binding(match[1], match[3], kind))
@@ -100,3 +105,23 @@ def restore_parts(
         )
         for part in parts
     ]
+
+
+def restore_tools(tools: Any, bindings: list[Binding], policy: Policy | None) -> Any:
+    """Tool definitions with the placeholders and escapes an earlier preparation put into
+    their ``description`` strings undone (SPEC.md 5.10); anything else as it is."""
+    style = (policy or DEFAULT_POLICY).placeholder_style
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {
+                key: restore(item, bindings, style=style, slash_windows=False)
+                if key == "description" and isinstance(item, str)
+                else walk(item)
+                for key, item in value.items()
+            }
+        return value
+
+    return walk(tools)
