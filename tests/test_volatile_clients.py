@@ -366,3 +366,26 @@ def test_a_captured_request_prepared_again_keeps_its_key(name: str) -> None:
     first = adapters.prepare(body)
     again = adapters.prepare(first.request)
     assert (again.key, again.request) == (first.key, first.request)
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Monday, November 30, 2026",
+        "Montag, 30. November 2026",
+        "2026年11月30日月曜日",
+        "30/11/2026",
+    ],
+)
+def test_gemini_cli_dates_in_any_locale(date: str) -> None:
+    """`new Date().toLocaleDateString(undefined, {weekday, year, month, day})`: any locale."""
+    text = GEMINI_A.replace("Monday, November 30, 2026", date)
+    cp = prefixlib.canonicalize(project=text, memo=False)
+    assert cp.bindings["{{DATE_1}}"] == date
+    assert (
+        "Today's date is {{DATE_1}} (formatted according to the user's locale)."
+        in (cp.layers["project"])
+    )
+    # without the sentence that says it is the date, such a value is content
+    bare = f"Release notes: {date} (formatted by hand)."
+    assert prefixlib.canonicalize(project=bare, memo=False).bindings == {}

@@ -46,10 +46,19 @@ WORKSPACE_DIRECTORIES: Final = (
     r"[ \t]*[-*][ \t]+[^\n]+(?:\n[ \t]+[-*][ \t]+[^\n]+)*",
 )
 
-#: ``(kind, heading, body)`` of the block bindings, in the order they are tried: the heading
-#: stays in the prefix, the body is hoisted whole.
-BLOCKS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("GIT_STATUS", *GIT_STATUS),
-    ("FOLDER_TREE", *FOLDER_TREE),
-    ("PATHS", *WORKSPACE_DIRECTORIES),
+#: gemini-cli's date in the user's locale, whatever the locale ("Montag, 30. November 2026",
+#: "2026年11月30日月曜日"): the sentence around it says what it is (the same source).
+LOCALE_DATE: Final = (
+    r"(?m:^)Today's date is ",
+    r"[^\s({\[<](?:[^\n(]*[^\s(])?",  # not a placeholder's opening: that is escaped (5.7)
+    r" \(formatted according to the user's locale\)",
+)
+
+#: ``(kind, heading, body, trailer)`` of the block bindings, in the order they are tried: the
+#: heading and the trailer stay in the prefix, the body is hoisted whole.
+BLOCKS: Final[tuple[tuple[str, str, str, str], ...]] = (
+    ("GIT_STATUS", *GIT_STATUS, ""),
+    ("FOLDER_TREE", *FOLDER_TREE, ""),
+    ("PATHS", *WORKSPACE_DIRECTORIES, ""),
+    ("DATE", *LOCALE_DATE),
 )
