@@ -134,14 +134,16 @@ def test_without_a_model_every_distinct_minimum() -> None:
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 TOOL = "Index built 2026-11-24T10:00 from /home/alice/x"
 VOLATILE = [
-    ({"project": "ok\nThe current month is November 2026.\n"},
-     ("month", "November 2026", "project", 2, 22)),
+    # "The current month is ..." and "The current date is ..." are hoisted now (SPEC.md 5.2.1,
+    # 5.10); a month or date without a label is left, and reported
+    ({"project": "ok\nThis month is November 2026.\n"},
+     ("month", "November 2026", "project", 2, 15)),
     ({"tools": [{"name": "t", "description": TOOL}]},
      ("timestamp", "2026-11-24T10:00", "tools", 1, 30)),
     ({"tools": [{"name": "t", "description": "files in /var/folders/x/T"}]},
      ("temp dir", "/var/folders/x", "tools", 1, 27)),
-    ({"tools": [{"name": "t", "description": "The current date is 2026-11-24."}]},
-     ("date", "2026-11-24", "tools", 1, 38)),
+    ({"tools": [{"name": "t", "description": "Today 2026-11-24."}]},
+     ("date", "2026-11-24", "tools", 1, 24)),
     ({"developer": "Run 9f86d081884c7d659a2feaa0c55ad015 first.\n"},
      ("id", "9f86d081884c7d659a2feaa0c55ad015", "developer", 1, 5)),
     # instructions, not session state (README "Volatile values"), and hoisted values
@@ -178,8 +180,7 @@ def test_prepared_tokens_and_report_on_the_captures() -> None:
     assert report.warnings == []
     claude = adapters.prepare(capture("claude-a")).cacheability()
     assert claude.checks[0].minimum.tokens == 4096
-    assert claude.volatile is not None
-    assert (claude.volatile.layer, claude.volatile.value) == ("tools", "November 2026")
+    assert claude.volatile is None  # WebSearch's "The current month is ..." is hoisted (5.10)
 
 
 # --- prefixlib report ------------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_report_a_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_report_a_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = {
         "model": "claude-sonnet-4-6",
-        "system": "The current month is November 2026.\n" + "Be careful.\n" * 400,
+        "system": "This month is November 2026.\n" + "Be careful.\n" * 400,
         "messages": [{"role": "user", "content": "hi"}],
         "max_tokens": 5,
     }
@@ -214,7 +215,7 @@ def test_report_a_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["report", str(path)]) == 1  # a volatile value is left
     out, err = capsys.readouterr()
     assert "model          claude-sonnet-4-6" in out
-    assert "volatile       base:1:22: month 'November 2026'" in out
+    assert "volatile       base:1:15: month 'November 2026'" in out
     assert "volatile value left in the stable prefix" in err
     assert main(["report", "--json", str(path)]) == 1
     (data,) = json.loads(capsys.readouterr().out)
