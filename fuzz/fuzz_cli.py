@@ -44,13 +44,24 @@ _HAS_CHECK = importlib.util.find_spec("prefixlib.cli.check") is not None
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     """Run the command line in this process: exit status, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _stream(), _stream()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             status = cli(argv)
         except SystemExit as e:  # argparse
             status = e.code if isinstance(e.code, int) else 2
-    return status, out.getvalue(), err.getvalue()
+    return status, _text(out), _text(err)
+
+
+def _stream() -> io.TextIOWrapper:
+    """A text stream with a ``buffer``, as ``sys.stdout`` has (the CLI writes bytes there)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="\n")
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    data: bytes = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    return data.decode("utf-8")
 
 
 def check(data: bytes) -> None:

@@ -32,10 +32,12 @@ import prefixlib
 from prefixlib.cli import main
 keys = {}
 for name, argv in json.load(sys.stdin).items():
-    out = io.StringIO()
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # the CLI writes to stdout.buffer
     with contextlib.redirect_stdout(out):
         status = main(argv)
-    keys[name] = json.loads(out.getvalue())["key"] if status == 0 else f"exit {status}"
+    out.flush()
+    text = out.buffer.getvalue().decode("utf-8")
+    keys[name] = json.loads(text)["key"] if status == 0 else f"exit {status}"
 print(json.dumps({"file": prefixlib.__file__, "keys": keys}))
 """
 
