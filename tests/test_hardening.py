@@ -262,6 +262,11 @@ WRONG_TYPES: list[tuple[str, Callable[[], object], str]] = [
         lambda: prefixlib.derive_keys({}, policy="default"),
         "policy must be a prefixlib.Policy",
     ),
+    ("cacheability-model", lambda: prefixlib.cacheability(model=5), "model must be str"),
+    ("cacheability-roots", lambda: prefixlib.cacheability(roots=["/a"]), "roots must be a"),
+    ("learn-int", lambda: prefixlib.learn(5), "samples must be a list of prefixes, not int"),  # type: ignore[arg-type]
+    ("learn-str", lambda: prefixlib.learn("ab"), "samples must be a list of prefixes, not str"),
+    ("learn-sample", lambda: prefixlib.learn([{"base": 1}, "x"]), "base must be str, bytes"),
 ]
 
 
