@@ -22,6 +22,7 @@ import io
 import json
 import sys
 import tempfile
+import unittest.mock
 from pathlib import Path
 
 try:
@@ -42,10 +43,19 @@ _CHOICES = (("--layer", "project"), ("--layer", "base"), ("--tools",))
 _HAS_CHECK = importlib.util.find_spec("prefixlib.cli.check") is not None
 
 
+def _no_fsync(fd: int) -> None:
+    """``os.fsync`` while fuzzing: durability is not what the target tests, and a sync per
+    rewrite made it several times slower."""
+
+
 def run(argv: list[str]) -> tuple[int, str, str]:
     """Run the command line in this process: exit status, stdout, stderr."""
     out, err = _stream(), _stream()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        unittest.mock.patch("os.fsync", _no_fsync),
+    ):
         try:
             status = cli(argv)
         except SystemExit as e:  # argparse
