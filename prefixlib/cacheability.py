@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from prefixlib.errors import ArgumentError
 from prefixlib.model import LAYERS, CanonicalPrefix, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
@@ -372,6 +373,8 @@ def cacheability(
     """Canonicalise a prefix and report its cacheability (README "Cacheability report"):
     its length in bytes and tokens, the first volatile value left in it, and per provider
     whether it reaches the minimum cacheable size."""
+    if model is not None and not isinstance(model, str):
+        raise ArgumentError(f"model must be str or None, not {type(model).__name__}")
     prefix = canonicalize(
         base=base,
         developer=developer,
