@@ -99,6 +99,9 @@ _PATH_KINDS: Final = {
     "PATHS": "path list",
 }
 _BLANK_TAIL: Final = " \t" + t.INVISIBLE
+_BLANK_TAIL_CHARS: Final = tuple(_BLANK_TAIL)
+_INVISIBLE: Final = re.compile(f"[{t.INVISIBLE}]")
+_DEFAULT_POLICY: Final = Policy()
 _IGNORE: Final = re.compile(
     r"<!--[ \t]*prefixlib:[ \t]*ignore(?P<file>-file)?(?P<codes>(?:[ \t,]+PL[0-9]{0,3})*)[ \t]*-->"
 )
@@ -136,9 +139,10 @@ class _Lines:
         self.original = _split(self.lf)
         self.lines = _split(self.nfc)
         self.code = _code_lines(self.nfc)
+        self.invisible = _INVISIBLE.search(self.nfc) is not None
+        drop = _drop_invisible if self.invisible else str
         self.cleaned = [
-            line if self.code[i] else _drop_invisible(line).rstrip(" \t")
-            for i, line in enumerate(self.lines)
+            line if self.code[i] else drop(line).rstrip(" \t") for i, line in enumerate(self.lines)
         ]
 
     def column(self, line: int, column: int) -> int:
@@ -229,15 +233,16 @@ def _whitespace(lines: _Lines) -> Iterator[Finding]:
     for i, line in enumerate(lines.lines):
         if lines.code[i]:
             continue
-        for k, char in enumerate(line):
-            if char in t.INVISIBLE:
-                name = unicodedata.name(char, "")
-                yield _fixable(
-                    "PL104",
-                    i + 1,
-                    lines.column(i, k),
-                    f"invisible character U+{ord(char):04X} {name}",
-                )
+        for match in _INVISIBLE.finditer(line) if lines.invisible else ():
+            char = match[0]
+            yield _fixable(
+                "PL104",
+                i + 1,
+                lines.column(i, match.start()),
+                f"invisible character U+{ord(char):04X} {unicodedata.name(char, '')}",
+            )
+        if not line.endswith(_BLANK_TAIL_CHARS):
+            continue
         tail = len(line) - len(line.rstrip(_BLANK_TAIL))
         spaces = [k for k in range(len(line) - tail, len(line)) if line[k] in " \t"]
         if spaces and first <= i <= last:
@@ -405,7 +410,11 @@ def check_text(
     ordering rules (what ``--fix`` writes), so checking it again finds only the
     volatile values.
     """
-    policy = Policy() if policy is None else policy
+    policy = _DEFAULT_POLICY if policy is None else policy
+    layers: dict[str, Any] = {layer: text}
+    cp = canonicalize(**layers, policy=policy, roots=roots, memo=False)
+    if not cp.bindings and cp.layers[layer] == text:
+        return Checked((), text)  # canonical, sorted, nothing to hoist: most prompt files
     lines = _Lines(text)
     canonical = canonical_text(text)
     findings: list[Finding] = []
@@ -417,9 +426,8 @@ def check_text(
     ordered = canonical
     if policy.unordered == "sort":
         ordered = sort_unordered(canonical, markers=policy.unordered_markers)
-    findings += _unsorted(canonical, ordered, line_map, layer)
-    layers: dict[str, Any] = {layer: text}
-    cp = canonicalize(**layers, policy=policy, roots=roots, memo=False)
+    if ordered != canonical:
+        findings += _unsorted(canonical, ordered, line_map, layer)
     if cp.bindings:
         hoisted, restored = _split(cp.layers[layer]), _split(cp.restore()[layer])
         to_canonical = _ordering_map(_split(canonical), restored)
@@ -439,7 +447,7 @@ def source_lines(text: str, *, policy: Policy | None = None) -> list[int]:
     The text rules only drop lines and sorting only moves them, so every
     canonical line has one line it came from.
     """
-    policy = Policy() if policy is None else policy
+    policy = _DEFAULT_POLICY if policy is None else policy
     lines = _Lines(text)
     canonical = canonical_text(text)
     ordered = canonical
@@ -459,6 +467,8 @@ def ignore_comments(text: str) -> tuple[frozenset[str], dict[int, frozenset[str]
     """
     whole: set[str] = set()
     per_line: dict[int, frozenset[str]] = {}
+    if "prefixlib:" not in text:
+        return frozenset(), per_line
     lines = _split(t.normalize_line_endings(t.strip_bom(text)))
     pending: set[str] = set()
     for number, line in enumerate(lines, start=1):

@@ -21,6 +21,7 @@ from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
@@ -340,12 +341,10 @@ def _canonicalize(
         code={name: layer.code for name, layer in ordered.items()},
         policy=policy,
         roots=roots,
+        tools=tools_layer(tools, sort=policy.tools == "sort"),
     )
     del ordered  # not kept by the result: explain() finds it again
-    encoded: dict[LayerName, bytes] = {
-        **hoisted,
-        "tools": tools_layer(tools, sort=policy.tools == "sort"),
-    }
+    encoded: dict[LayerName, bytes] = hoisted
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
@@ -368,9 +367,7 @@ def _canonicalize(
             name: restore(encoded[name].decode("utf-8"), bindings, style=style, slash_windows=slash)
             for name in values
         }
-        # Nothing is hoisted out of the tools layer, so it is its canonical text as is:
-        # placeholder syntax in a tool's text is the tool's own (SPEC.md 4, 5.8).
-        layers["tools"] = encoded["tools"].decode("utf-8")
+        layers["tools"] = restore_tools(encoded["tools"].decode("utf-8"), bindings, style=style)
         return layers
 
     return CanonicalPrefix.build(

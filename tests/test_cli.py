@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,8 +190,31 @@ def test_stdin_error_names_stdin() -> None:
     assert result.stderr.decode() == "error: <stdin>:1:1: invalid UTF-8 byte 0xff\n"
 
 
+def test_readme_first_command() -> None:
+    """The README's first command: the two bundled sessions share one key; what was hoisted."""
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    command = "prefixlib diff examples/sessions/alice.json examples/sessions/bob.json"
+    assert f"pip install . && {command}\n" in readme
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", *command.split()[1:]],
+        cwd=EXAMPLE.parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    unkeyed = re.sub(r"pl1_[\w-]{43}", "KEY", result.stdout)
+    assert unkeyed in re.sub(r"pl1_[\w-]{43}", "KEY", readme), (
+        "the README shows another output: paste the command's output in (keys may differ)"
+    )
+    assert "; equal: one key pl1_" in result.stdout
+    for hoisted in ("{{ROOT_1}} = '/home/alice/work/api' / '/Users/bob/src/api'", "{{DATE_1}}"):
+        assert hoisted in result.stdout
+    for rule in ("line-endings", "volatile", "tools"):
+        assert f"  {rule} " in result.stdout
+
+
 def test_bundled_example() -> None:
-    """The README's first command: one key for the example session."""
+    """The layers of one example session, given as files: one key for the whole prefix."""
     layers = {"base": "base.md", "developer": "developer.md", "project": "AGENTS.md"}
     argv = [f"--{name}={EXAMPLE / file}" for name, file in layers.items()]
     argv.append(f"--tools={EXAMPLE / 'tools.json'}")

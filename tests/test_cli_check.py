@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 
 import prefixlib
 from prefixlib.cli import main
+from prefixlib.cli._output import Progress
 from prefixlib.findings import CODES, check_text, ignore_comments, selected, source_lines
 
 from .conftest import CORPUS, REPO
@@ -430,3 +432,98 @@ def test_corpus_findings_are_the_reviewed_ones(corpus: list[Path]) -> None:
     assert result.returncode == 1
     assert result.stderr == ""
     assert result.stdout.splitlines() == reviewed
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_only(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the delay, a terminal stderr shows [n/total] path, erased before the summary."""
+    monkeypatch.setattr(Progress, "DELAY", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["check", "CLAUDE.md", "README.md"]) == 1
+    shown = terminal.getvalue()
+    assert "\r\x1b[K[1/2] CLAUDE.md" in shown
+    assert "\r\x1b[K[2/2] README.md" in shown
+    assert shown.endswith("\r\x1b[K1 finding in 1 file, 1 fixable with --fix\n")
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["check", "CLAUDE.md", "README.md"]) == 1
+    assert "[1/2]" not in piped.getvalue()
+
+
+def test_binary_files(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A binary file under prompts/ is no prompt and is skipped; named, it is an error."""
+    (repo / "prompts" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert main(["check", "--select", "PL3", "prompts"]) == 0
+    assert capsys.readouterr().err == "all clean: 1 file checked\n"
+    assert main(["check", "prompts/logo.png"]) == 2
+    assert "error: prompts/logo.png: byte 8: binary file (a NUL byte)" in capsys.readouterr().err
+
+
+def test_no_prompt_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("x  \n")
+    assert main(["check", "--no-config", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == (
+        f"warning: no prompt files found in {tmp_path}\nall clean: 0 files checked\n"
+    )
+
+
+def test_lock_names_a_file_that_is_gone(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lock"]) == 0
+    (repo / "CLAUDE.md").unlink()
+    capsys.readouterr()
+    assert main(["check", "--lock", "--select", "PL2"]) == 1
+    assert "prefixlib.lock: CLAUDE.md: locked, but the file is gone" in capsys.readouterr().out
+
+
+# argv -> exit status and a part of stdout: the options not covered above, one row each
+OPTIONS = [
+    (["check", "--root", "API=/srv/api", "--select", "PL302", "roots.md"], 1, "PL302"),
+    (["check", "--layer", "base", "--select", "PL3", "AGENTS.md"], 1, "PL301"),
+    (["check", "--no-config", "--select", "PL3", "CLAUDE.md"], 0, ""),
+    (["normalize", "--root", "API=/srv/api", "roots.md"], 0, "Deploy {{API}}/x\n"),
+    (["normalize", "-"], 2, ""),  # stdin holds an invalid UTF-8 byte
+    (["explain", "--layer", "developer", "AGENTS.md"], 0, "timestamp (PL301)"),
+    (["explain", "--root", "API=/srv/api", "roots.md"], 0, "{{API}} = /srv/api"),
+    (["explain", "CLAUDE.md"], 0, ""),
+    (["diff", "--root", "API=/srv/api", "roots.md", "roots.md"], 0, "equal: one key"),
+    (["lock", "-o", "keys.lock", "CLAUDE.md"], 0, ""),
+    (["lock", "-"], 2, ""),
+]
+
+
+@pytest.mark.parametrize(("argv", "status", "out"), OPTIONS)
+def test_options(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    status: int,
+    out: str,
+) -> None:
+    (repo / "roots.md").write_text("Deploy /srv/api/x\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xff")))
+    assert main(argv) == status
+    captured = capsys.readouterr()
+    assert out in captured.out
+    if status == 2:
+        assert captured.err.startswith("error: ")
+    if argv[:3] == ["lock", "-o", "keys.lock"]:
+        assert 'path = "CLAUDE.md"' in (repo / "keys.lock").read_text()
+
+
+def test_internal_error_is_one_line_and_exit_123(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prefixlib.cli.check as check
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(check, "prompt_files", broken)
+    assert main(["check"]) == 123
+    assert capsys.readouterr().err == "error: internal error: RuntimeError: a bug\n"

@@ -269,10 +269,22 @@ def policy(args: argparse.Namespace) -> Policy | None:
     return config(args).policy
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, *, expected: bytes | None = None) -> None:
     """Replace (or create) the file at ``path`` by ``data``: a temporary file in the same
     directory, fsync, rename; the file keeps its mode, and a symbolic link keeps pointing at it.
+
+    With ``expected`` (the bytes the caller read), a file that no longer holds them is left
+    alone: it changed on disk since.  A write that fails (a full disk, a read-only
+    directory) is a :func:`fail` naming the file, which is then as it was.
     """
+    try:
+        _write_atomic(path, data, expected)
+    except OSError as e:
+        fail(f"{path}: cannot write: {e.strerror or e}; the file is unchanged")
+
+
+def _write_atomic(path: str, data: bytes, expected: bytes | None) -> None:
+    """:func:`write_atomic`, its ``OSError`` raised as it is."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     try:
@@ -288,6 +300,8 @@ def write_atomic(path: str, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, mode)
+        if expected is not None and Path(target).read_bytes() != expected:
+            fail(f"{path}: changed on disk while it was being fixed; not rewritten")
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

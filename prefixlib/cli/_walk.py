@@ -79,8 +79,13 @@ def prompt_files(
         listed = _git_files(path)
         found = list(_walk(path, exclude)) if listed is None else listed
         for relative in sorted(found):
-            if matches(relative, include) and not matches(relative, exclude):
-                shown = os.path.join(path, *relative.split("/")) if path != "." else relative
+            shown = os.path.join(path, *relative.split("/")) if path != "." else relative
+            # include sees the directory as given too (`check prompts` checks prompts/*);
+            # exclude only what is below it, so a directory named is never excluded
+            named = shown.replace(os.sep, "/")
+            if (matches(relative, include) or matches(named, include)) and not matches(
+                relative, exclude
+            ):
                 yield shown, False
 
 

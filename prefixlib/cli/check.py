@@ -180,11 +180,16 @@ class _Job:
     chosen: Settings
 
 
-def _check_file(path: str, job: _Job) -> _Outcome:
-    """Check one file; with ``fix`` write its repaired text, with ``diff`` describe it."""
+def _check_file(path: str, job: _Job, *, given: bool = True) -> _Outcome | None:
+    """Check one file; with ``fix`` write its repaired text, with ``diff`` describe it.
+
+    ``None`` for a binary file found in a directory (not named): it is no prompt.
+    """
     label = "<stdin>" if path == "-" else path
     try:
-        data = read(path)
+        data = read(path, text=given)
+        if not given and b"\0" in data:
+            return None
         text = decode(data, source=label)
         checked = check_text(text, policy=job.policy, roots=job.roots, layer=job.layer)
     except Failure as e:
@@ -206,7 +211,10 @@ def _check_file(path: str, job: _Job) -> _Outcome:
     if path == "-":
         sys.stdout.write(checked.fixed)
     else:
-        write_atomic(path, checked.fixed.encode("utf-8"))
+        try:
+            write_atomic(path, checked.fixed.encode("utf-8"), expected=data)
+        except Failure as e:  # a full disk, a read-only folder, a file changed meanwhile
+            return _Outcome(label, error=str(e))
     again = check_text(checked.fixed, policy=job.policy, roots=job.roots, layer=job.layer)
     return _Outcome(
         label, _reported(again.findings, checked.fixed, job.chosen, label), len(fixable)
@@ -244,9 +252,12 @@ def run(args: argparse.Namespace) -> int:
     out, err = Style.for_stream(sys.stdout), Style.for_stream(sys.stderr)
     progress = Progress(len(files), enabled=not args.quiet and not args.json)
     outcomes: list[_Outcome] = []
-    for number, (path, _) in enumerate(files, start=1):
+    for number, (path, given) in enumerate(files, start=1):
         progress.update(number, path)
-        outcome = _check_file(path, job)
+        checked = _check_file(path, job, given=given)
+        if checked is None:
+            continue
+        outcome = checked
         outcomes.append(outcome)
         progress.clear()
         if outcome.error is not None:
@@ -259,6 +270,9 @@ def run(args: argparse.Namespace) -> int:
             for f in outcome.findings:
                 print(_line(outcome.path, f, out))
     progress.clear()
+    if not files and not args.quiet:
+        where = ", ".join(args.paths or ["."])
+        print(f"warning: no prompt files found in {where}", file=sys.stderr)
     stale = 0
     if args.lock is not None:
         from prefixlib.cli.lock import check_lock
@@ -267,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json([_as_json(o.path, f) for o in outcomes for f in o.findings])
     if not args.quiet:
-        print(_summary(outcomes, mode, len(files), max(stale, 0)), file=sys.stderr)
+        print(_summary(outcomes, mode, len(outcomes), max(stale, 0)), file=sys.stderr)
     if any(o.error is not None for o in outcomes) or stale < 0:
         return EXIT_ERROR
     changed = any(o.fixed for o in outcomes)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import secrets
 import sys
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from prefixlib.cli._common import (
     EXIT_ERROR,
@@ -61,7 +62,7 @@ _ESCAPES = [(b"\\", b"\\\\"), (b'"', b'\\"')] + [
 _CHUNK = 1 << 20
 
 
-def _write_string(data: bytes, out: BinaryIO) -> None:
+def _write_string(data: bytes, out: BinaryIO | _TextSink) -> None:
     """Write ``data`` (UTF-8) as a JSON string, byte for byte what ``json.dumps`` with
     ``ensure_ascii=False`` writes for its text.  Every escaped character is ASCII, and no
     byte of a multi-byte UTF-8 sequence is, so the text is escaped a slice at a time."""
@@ -91,16 +92,31 @@ def _print_json(value: object) -> None:
 
     # indent: the encoder written in Python, which yields each string as one chunk
     encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=marker)
-    out = sys.stdout
-    out.flush()
+    sys.stdout.flush()
+    out: BinaryIO | _TextSink = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
     for chunk in encoder.iterencode(value):
         data = layers.pop(chunk, None)
         if data is None:
-            out.buffer.write(chunk.encode("utf-8"))
+            out.write(chunk.encode("utf-8"))
         else:
-            _write_string(data, out.buffer)
-    out.buffer.write(b"\n")
-    out.buffer.flush()
+            _write_string(data, out)
+    out.write(b"\n")
+    out.flush()
+
+
+class _TextSink:
+    """A text stream with no bytes beneath it (``io.StringIO``, as a caller of ``main`` may
+    redirect stdout to), written as bytes: UTF-8 decoded as it comes."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(self.decoder.decode(data))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:

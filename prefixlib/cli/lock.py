@@ -139,6 +139,11 @@ def check_lock(
             line = sources[min(canonical_line, len(sources)) - 1] if sources else 1
             print(f"{path}:{line}:1: key changed since {lock}: {locked[0]} -> {key}")
             stale += 1
+    checked = {_relative(path, base) for path in paths if path != "-"}
+    for name in sorted(set(entries) - checked):
+        if not (base / name).is_file():
+            print(f"{lock}: {name}: locked, but the file is gone (run prefixlib lock)")
+            stale += 1
     if stale and not quiet:
         print(f"{plural(stale, 'file')} not matching {lock}", file=sys.stderr)
     return stale
