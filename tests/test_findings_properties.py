@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib.findings import check_text
@@ -45,3 +46,36 @@ def test_columns_point_at_the_character(text: str) -> None:
             assert line[f.column - 1] in " \t"
         elif f.code == "PL104":
             assert line[f.column - 1] in "\u200b\u200c\u200d\u2060\ufeff"
+
+
+_VOLATILE = [
+    "Today's date is 2026-11-24.",
+    "Session ID: 5f3a1c2e-8b7d-4e6f-9a0b-1c2d3e4f5a6b",
+    "# AGENTS.md instructions for /home/alice/work/api",
+    "Logs go to /tmp/run-42/out.log and /home/bob/.cache/x.",
+    "<current_date>2026-11-29</current_date>",
+    "  <cwd>/Users/bob/src/api</cwd>",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_VOLATILE), st.sampled_from(["", "  ", "text", "- item \u200b"])),
+        max_size=8,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\ufeff", "\n\n"]),
+    st.sampled_from(["", " ", "\u200b"]),
+)
+def test_volatile_values_are_found_where_the_file_has_them(
+    lines: list[str], eol: str, head: str, noise: str
+) -> None:
+    """Whatever else the text rules change, a hoisted value's line and column are where the
+    value is in the file as written."""
+    text = head + eol.join(noise + line + noise for line in lines) + eol
+    written = text.replace("\r\n", "\n").split("\n")
+    for f in check_text(text).findings:
+        if f.code.startswith("PL3"):
+            value = f.message.split("'")[1]
+            line = written[f.line - 1]
+            assert line[f.column - 1 :].startswith(value), (f, line)
