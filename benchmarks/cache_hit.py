@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import random
+import sys
 import tempfile
 import time
 import uuid
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import _common as common  # benchmarks/, on sys.path as the running script's folder
+import cache_hit_serve
 
 import prefixlib
 
@@ -805,6 +807,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     print_report(arms, bound, stats, args.machines)
+    serve = cache_hit_serve.run(  # prefixlib serve's arms (benchmarks/cache_hit_serve.py)
+        sys.modules[__name__], tokenizer, sessions=len(sessions), machines=args.machines,
+        seed=args.seed,
+    )  # fmt: skip
     elapsed = time.perf_counter() - started
     print(f"total time: {elapsed:.1f} s")
     if args.json:
@@ -852,6 +858,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for name, p in stats.items()
                 },
                 "sessions": details,
+                "serve": serve,
                 "seconds": elapsed,
             },
         )

@@ -190,14 +190,13 @@ def _cycle(items: Sequence[str]) -> Iterator[str]:
 
 
 def _agents_blocks(pools: Pools) -> Iterator[str]:
-    """Codex's AGENTS.md blocks, one per directory of a project with many (hierarchical)."""
+    """Codex's AGENTS.md blocks, one per directory of a project with several (hierarchical);
+    a large session repeats them, under the same few directories (roots)."""
     yield pools.codex_agents
-    round_ = 0
     while True:
         for repository, text in pools.agents:
-            where = f"{HOME}/{repository}" + (f"/part{round_}" if round_ else "")
+            where = f"{HOME}/{repository}"
             yield f"# AGENTS.md instructions for {where}\n\n<INSTRUCTIONS>\n{text}\n</INSTRUCTIONS>"
-        round_ += 1
 
 
 def _tools(pools: Pools, size: int) -> list[dict[str, Any]]:

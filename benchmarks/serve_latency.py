@@ -135,6 +135,9 @@ def spawn(args: list[str], *, serve: bool) -> tuple[subprocess.Popen[str], str]:
     assert stream is not None
     line = stream.readline().strip()
     if serve:
+        if " listening on " not in line:
+            process.kill()
+            raise SystemExit(f"prefixlib serve did not start: {line} {stream.read()[-2000:]}")
         url = line.rsplit(" ", 1)[-1]
         # the log lines go to a pipe nobody reads: drain it so the server never blocks
         threading.Thread(target=stream.read, daemon=True).start()

@@ -25,6 +25,7 @@ from prefixlib.errors import (
     ToolsError,
 )
 from prefixlib.key import SPEC_VERSION
+from prefixlib.learn import Proposal, learn
 from prefixlib.model import LAYERS, CanonicalPrefix, Change
 from prefixlib.pipeline import cache_key, canonicalize, derive_keys
 from prefixlib.policy import Policy
@@ -43,10 +44,12 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PrefixlibError",
+    "Proposal",
     "ToolsError",
     "__version__",
     "cache_key",
     "cacheability",
     "canonicalize",
     "derive_keys",
+    "learn",
 ]

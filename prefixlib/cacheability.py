@@ -160,25 +160,33 @@ class VolatileValue:
 _MONTHS: Final = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
-#: Shapes of session state, checked in the stable prefix after hoisting (SPEC.md 5 hoists
-#: them only in context; one left over is reported, not changed).
-_HEX: Final = "[0-9a-fA-F]"
 _NAME: Final = r"[A-Za-z0-9_][\w.-]*"
+#: Shapes of session state, checked in the stable prefix after hoisting (SPEC.md 5 hoists
+#: values only in context; one left over is reported, not changed).  Only shapes that are
+#: session state wherever they stand: a bare date or a UUID may be an instruction ("APIs
+#: deprecated before 2024-01-01", "the staging tenant is 5f3a...") and is not reported.
 SUSPECTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("datetime", re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?")),
-    ("date", re.compile(r"\b(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
-    ("month", re.compile(rf"\b(?:{_MONTHS})(?: \d{{1,2}},)? (?:19|20)\d{{2}}\b")),
-    ("id", re.compile(rf"\b{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\b")),
-    ("id", re.compile(r"\b[0-9a-f]{16,}\b")),
+    ("timestamp", re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?")),
+    (
+        "date",  # stated as the current one (in a tool description, which is never hoisted)
+        re.compile(
+            r"\b(?:[Cc]urrent (?:date|time)|[Tt]oday(?:'s date)?)(?: is|:)? "
+            r"(?P<value>\d{4}-\d{2}-\d{2})\b"
+        ),
+    ),
+    (
+        "month",  # a month is session state only as "the current month" (Claude Code's tools)
+        re.compile(
+            rf"\b(?:[Cc]urrent month|[Tt]his month|[Tt]oday)(?: is|:)? (?P<value>(?:{_MONTHS})"
+            rf"(?: \d{{1,2}},)? (?:19|20)\d{{2}})\b"
+        ),
+    ),
+    ("id", re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{16,}\b")),  # digits too
     (
         "home",
         re.compile(rf"(?<![\w.~-])(?:/home/{_NAME}|/Users/{_NAME}|[A-Za-z]:\\+Users\\+[\w.-]+)"),
     ),
     ("temp dir", re.compile(r"(?<![\w.~-])(?:(?:/private)?/(?:var/)?tmp/|/var/folders/)[\w.-]+")),
-    (
-        "time zone",
-        re.compile(r"\b(?:Africa|America|Asia|Atlantic|Australia|Europe|Pacific)/[A-Z][A-Za-z_]+"),
-    ),
 )
 
 
@@ -189,8 +197,11 @@ def first_volatile(layers: Mapping[LayerName, str]) -> VolatileValue | None:
         best: tuple[int, str, str] | None = None
         for kind, pattern in SUSPECTS:
             match = pattern.search(text)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), kind, match.group())
+            if match is None:
+                continue
+            group = "value" if "value" in pattern.groupindex else 0
+            if best is None or match.start(group) < best[0]:
+                best = (match.start(group), kind, match.group(group))
         if best is not None:
             at, kind, value = best
             line = text.count("\n", 0, at) + 1
@@ -226,13 +237,14 @@ class ProviderCheck:
         """A plain warning where nothing will be cached."""
         if self.cacheable:
             return None
-        name = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}[
-            self.minimum.provider
-        ]
+        row = self.minimum
+        name = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Gemini"}[row.provider]
+        families = sum(1 for other in MINIMUMS if other.provider == row.provider)
+        which = f" for {row.family}" if families > 1 else ""
         about = "" if self.exact else "about "
         return (
             f"stable prefix is {about}{self.tokens} tokens: below {name}'s "
-            f"{self.minimum.tokens}-token minimum ({self.minimum.family}), nothing will be cached"
+            f"{row.tokens}-token minimum{which}, nothing will be cached"
         )
 
 

@@ -10,6 +10,7 @@ ordering and volatile rules, and folds the results into the key chain.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
@@ -20,6 +21,7 @@ from prefixlib.memo import Memo, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
@@ -78,6 +80,51 @@ def text_stage(text: str, *, source: str = "text") -> Scanned:
         return scanned
     text = stepwise_text(text)
     return Scanned(text.encode("utf-8"), code_ranges(text), may_declare=True)
+
+
+def utf8_stage(data: bytes, *, source: str = "text") -> Scanned:
+    """:func:`text_stage` of a layer given as UTF-8 ``bytes``, without a ``str`` of it.
+
+    A ``str`` of mostly-ASCII text with a few typographic characters takes two or four
+    bytes a character, so decoding a large layer only to encode it again held several
+    times its size at once.  Here the rules of SPEC.md 3.2 run on the bytes (a BOM and CR
+    are ASCII-compatible in UTF-8), and the scan reads them directly; only a layer NFC may
+    change or with an invisible character is decoded, as :func:`text_stage` would.  Invalid
+    UTF-8 is an :class:`~prefixlib.EncodingError` naming ``source`` (SPEC.md 3.1).
+    """
+    _check_utf8(data, source)
+    start = 0
+    while data.startswith(_BOM, start):  # SPEC.md 3.2: every leading U+FEFF
+        start += len(_BOM)
+    if start:
+        data = data[start:]
+    if b"\r" in data:  # SPEC.md 3.2
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    scanned = scan_layer(data, normalized=data.isascii())
+    if isinstance(scanned, Scanned):
+        return scanned
+    return text_stage(data.decode("utf-8"), source=source)
+
+
+_BOM: Final = "\ufeff".encode()
+#: Bytes decoded at a time to check a layer's UTF-8 without a ``str`` of all of it.
+_CHECK_CHUNK: Final = 1 << 20
+
+
+def _check_utf8(data: bytes, source: str) -> None:
+    """Raise :class:`~prefixlib.EncodingError` where ``data`` is not UTF-8 (SPEC.md 3.1),
+    decoding a chunk at a time so that no ``str`` of the whole layer is made."""
+    if data.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHECK_CHUNK):
+            decoder.decode(view[start : start + _CHECK_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        t.decode(data, source=source)  # raises, naming the line and column
+        raise
 
 
 def _encode(text: str, original: str, source: str) -> bytes:
@@ -146,6 +193,14 @@ def explain_text(layer: LayerName, text: str) -> list[Change]:
         if before != after
         for change in diff(rule, layer, before, after)
     ]
+
+
+def _stage(value: object, name: LayerName) -> Scanned:
+    """The text stage of one raw text layer argument; UTF-8 ``bytes`` are scanned as they
+    are (:func:`utf8_stage`), anything else is validated and decoded first."""
+    if type(value) is bytes:
+        return utf8_stage(value, source=name)
+    return text_stage(_text_argument(value, name), source=name)
 
 
 def _text_argument(value: object, layer: LayerName) -> str:
@@ -271,22 +326,25 @@ def _canonicalize(
     secret: bytes | None,
 ) -> CanonicalPrefix:
     """The work of :func:`canonicalize`, on validated options (SPEC.md 2)."""
-    raw: dict[LayerName, str] = {
-        "base": _text_argument(base, "base"),
-        "developer": _text_argument(developer, "developer"),
-        "project": _text_argument(project, "project"),
-    }
-    ordered = {name: _ordered(text_stage(text, source=name), policy) for name, text in raw.items()}
+    # The arguments as given, not decoded: the result's explain() and restore() keep them,
+    # which costs nothing while the caller holds them too.
+    # (A bytearray is copied, so that a later change to it changes nothing here.)
+    given: tuple[tuple[LayerName, object], ...] = (
+        ("base", base),
+        ("developer", developer),
+        ("project", project),
+    )
+    values = {name: bytes(v) if isinstance(v, bytearray) else v for name, v in given}
+    ordered = {name: _ordered(_stage(value, name), policy) for name, value in values.items()}
     hoisted, bindings = hoist(
         {name: layer.text for name, layer in ordered.items()},
         code={name: layer.code for name, layer in ordered.items()},
         policy=policy,
         roots=roots,
+        tools=tools_layer(tools, sort=policy.tools == "sort"),
     )
-    encoded: dict[LayerName, bytes] = {
-        **hoisted,
-        "tools": tools_layer(tools, sort=policy.tools == "sort"),
-    }
+    del ordered  # not kept by the result: explain() finds it again
+    encoded: dict[LayerName, bytes] = hoisted
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
     )
@@ -295,10 +353,11 @@ def _canonicalize(
 
     def explain() -> tuple[Change, ...]:
         changes: list[Change] = []
-        for name, text in raw.items():
+        for name, value in values.items():
+            text = _text_argument(value, name)
             changes += explain_text(name, text)
             normal = canonical_text(text)
-            unordered = ordered[name].text.decode("utf-8")
+            unordered = _ordered(text_stage(text, source=name), policy).text.decode("utf-8")
             changes += diff("unordered", name, normal, unordered)
             changes += diff("volatile", name, unordered, encoded[name].decode("utf-8"))
         return tuple(changes)
@@ -306,11 +365,9 @@ def _canonicalize(
     def restored() -> dict[LayerName, str]:
         layers: dict[LayerName, str] = {
             name: restore(encoded[name].decode("utf-8"), bindings, style=style, slash_windows=slash)
-            for name in raw
+            for name in values
         }
-        # Nothing is hoisted out of the tools layer, so it is its canonical text as is:
-        # placeholder syntax in a tool's text is the tool's own (SPEC.md 4, 5.8).
-        layers["tools"] = encoded["tools"].decode("utf-8")
+        layers["tools"] = restore_tools(encoded["tools"].decode("utf-8"), bindings, style=style)
         return layers
 
     return CanonicalPrefix.build(

@@ -309,6 +309,8 @@ class FakeProvider:
     #: set when a stream's client went away before the stream ended
     cut: threading.Event = field(default_factory=threading.Event)
     events: int = 1  # repeat the delta events this many times (long streams)
+    #: when set, a stream's connection is dropped after this many events
+    break_after: int | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=1 << 28)
@@ -369,6 +371,9 @@ class FakeProvider:
             events = events[:1] + events[1:-1] * self.events + events[-1:]
         try:
             for i, event in enumerate(events):
+                if i == self.break_after and request.transport is not None:
+                    request.transport.close()
+                    return response
                 await response.write(event)
                 if i == 0 and self.hold is not None:
                     await asyncio.wait_for(self.hold.wait(), 10)

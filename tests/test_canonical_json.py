@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -621,6 +622,45 @@ def test_cheaper_way_matches_loads_and_dumps(value: object) -> None:
         assert parsed[1] == has_float(expected)
         assert cj.dumps_parsed(parsed[0], parsed[1], "t") == dumps(expected).encode()
         assert cj.members_kept(text, dumps(expected).encode())
+
+
+@given(json_values | plain_values)
+def test_orjson_way_matches_loads_and_dumps_or_declines(value: object) -> None:
+    """parse_plain reads what loads reads (members and their order), and dumps_plain gives
+    RFC 8785's text or None; None wherever a float or a long integer is in the text."""
+    for text in texts_of(value):
+        expected = loads(text)
+        parsed = cj.parse_plain(text)
+        if parsed is None:
+            assert expected is None or has_colon_escape(text) or "\\ud" in text.lower()
+            continue
+        assert repr(parsed) == repr(expected) or has_float(expected)
+        written = cj.dumps_plain(parsed)
+        if written is not None:
+            assert written == dumps(expected).encode()
+        elif not has_float(expected):
+            assert re.search(r"[0-9]{16}", text) or cj._keys_may_part(dumps(expected).encode())
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ([{"name": "a", "n": 9007199254740991}], False),  # 16 digits: declined, to be safe
+        ([{"name": "a", "n": 999999999999999}], True),
+        ([{"name": "1.5e3", "d": "2.0"}], True),  # numbers in strings are text
+        ([{"name": 'q"1.5'}], True),
+        ([{"name": "a", "x": 0.5}], False),
+        ([{"name": "a", "x": -1e-07}], False),
+        ([{"\U0001f600": 1, "\uff01": 2}], False),  # UTF-16 and code point order part
+        ([{"\U0001f600": 1, "\u00e9": 2}], True),
+    ],
+)
+def test_dumps_plain_declines_what_orjson_writes_apart(value: object, plain: bool) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    written = cj.dumps_plain(cj.parse_plain(text))
+    assert (written is not None) == plain
+    if written is not None:
+        assert written == dumps(value).encode()
 
 
 #: JSON text with duplicate member names now and then, spelt alike or by escapes, and

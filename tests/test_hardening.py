@@ -9,6 +9,7 @@ with exit code 2 and no traceback.  The API rows check that a wrong type is an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -349,9 +350,88 @@ def test_placeholder_look_alikes_round_trip() -> None:
 
 
 def test_restore_keeps_placeholder_syntax_in_tools() -> None:
-    """A tool's own text is never taken for a placeholder of the text layers."""
+    """A tool's own text is never taken for a placeholder of the text layers: the restored
+    tools layer is the tools as given (SPEC.md 5.8)."""
     tools = [{"name": "t", "description": "Use {{DATE_1}} and {{!DATE_1}} as written"}]
     cp = prefixlib.canonicalize(base="Today's date is 2026-11-24\n", tools=tools, memo=False)
     assert cp.bindings == {"{{DATE_1}}": "2026-11-24"}
-    assert cp.restore()["tools"] == cp.layers["tools"]
-    assert "{{DATE_1}} and {{!DATE_1}}" in cp.restore()["tools"]
+    assert json.loads(cp.restore()["tools"]) == tools
+
+
+# --- check --fix never loses what the user had (README: Bad input) ----------------------
+
+
+@pytest.fixture
+def messy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A prompt file --fix would rewrite (CRLF, trailing spaces), mode 0640."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "AGENTS.md"
+    path.write_bytes(b"Alpha  \r\nbeta\r\n")
+    path.chmod(0o640)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("function", "error"),
+    [
+        ("fsync", OSError(28, "No space left on device")),
+        ("replace", OSError(30, "Read-only file system")),
+        ("fdopen", PermissionError(13, "Permission denied")),
+    ],
+)
+def test_fix_on_a_full_disk_or_read_only_folder(
+    messy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    function: str,
+    error: OSError,
+) -> None:
+    def failing(*args: object, **kwargs: object) -> object:
+        raise error
+
+    monkeypatch.setattr(os, function, failing)
+    assert main(["check", "--fix", "--no-config", str(messy)]) == 2
+    monkeypatch.undo()
+    err = capsys.readouterr().err.splitlines()[0]
+    assert err == f"error: {messy}: cannot write: {error.strerror}; the file is unchanged"
+    assert messy.read_bytes() == b"Alpha  \r\nbeta\r\n"
+    assert messy.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in messy.parent.iterdir()] == ["AGENTS.md"]  # no temporary file left
+
+
+def test_fix_of_a_file_changed_meanwhile(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor saves the file while --fix works on it: the editor's text stays."""
+    import prefixlib.cli.check as check
+
+    real = check.check_text
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        messy.write_bytes(b"saved by the editor meanwhile\n")
+        return result
+
+    monkeypatch.setattr(check, "check_text", slow)
+    assert main(["check", "--fix", "--no-config", str(messy)]) == 2
+    err = capsys.readouterr().err.splitlines()[0]
+    assert err == f"error: {messy}: changed on disk while it was being fixed; not rewritten"
+    assert messy.read_bytes() == b"saved by the editor meanwhile\n"
+
+
+def test_fix_keeps_the_mode(messy: Path) -> None:
+    assert main(["check", "--fix", "--no-config", str(messy)]) in (0, 1)
+    assert messy.read_bytes() == b"Alpha\nbeta\n"
+    assert messy.stat().st_mode & 0o777 == 0o640
+
+
+def test_check_a_folder_with_a_symlink_loop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "AGENTS.md").write_text("Alpha\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "self").symlink_to(tmp_path / "self")
+    assert main(["check", "--no-config", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err

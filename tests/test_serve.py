@@ -218,6 +218,24 @@ def test_client_disconnect_cancels_the_upstream_request(loop: Loop) -> None:
 
     loop.run(go())
     assert s.fake.cut.wait(5), "the upstream stream was not cut after the client left"
+    assert "stream cut: the client left" in s.lines[0]
+
+
+def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) -> None:
+    s = Setup(loop, openai_mode="off")
+    s.fake.break_after = 3
+
+    async def go() -> bytes:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(s.url + "/v1/responses", data=RESPONSES_BODY) as r,
+        ):
+            return await r.read()
+
+    with pytest.raises(aiohttp.ClientPayloadError):
+        loop.run(go())
+    assert "200 mode=off" in s.lines[0]
+    assert "stream cut: the upstream broke off" in s.lines[0]
 
 
 def test_fifty_concurrent_streams(loop: Loop) -> None:
@@ -361,3 +379,71 @@ def test_cli_rejects_a_bad_upstream_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "--openai-upstream: expected an http:// or https:// URL" in result.stderr
+
+
+def test_serve_table_of_the_config_file_and_flags_over_it(loop: Loop, tmp_path: Path) -> None:
+    fake = FakeProvider()
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    (tmp_path / ".prefixlib.toml").write_text(
+        f'[serve]\nopenai-upstream = "{upstream}"\nmode = "off"\nkey-header = "x-k"\n'
+    )
+    process = _serve(cwd=tmp_path)
+    try:
+        url = _listening(process)
+
+        async def go() -> bytes:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + "/v1/responses", data=RESPONSES_BODY) as r,
+            ):
+                return await r.read()
+
+        assert b"response.completed" in loop.run(go())
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert "mode=off" in err
+    assert fake.seen[0].raw == RESPONSES_BODY
+    (tmp_path / ".prefixlib.toml").write_text("[serve]\nmode = 'fast'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "prefixlib", "serve", "--print-config", "codex"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path / '.prefixlib.toml'}: [serve] mode: expected one of key, canonical, "
+        "off, got 'fast'\n"
+    )
+
+
+def test_sigint_lets_an_in_flight_stream_finish(loop: Loop, tmp_path: Path) -> None:
+    fake = FakeProvider()
+    fake.pace, fake.events = 0.05, 10  # a stream of about 1.5 s
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    process = _serve("--no-config", "--openai-upstream", upstream, "--mode", "off", cwd=tmp_path)
+    try:
+        url = _listening(process)
+
+        async def go() -> bytes:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + "/v1/responses", data=RESPONSES_BODY) as r,
+            ):
+                first = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 10)
+                process.send_signal(signal.SIGINT)  # mid-stream
+                return first + await asyncio.wait_for(r.content.read(), 20)
+
+        streamed = loop.run(go())
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert streamed.endswith(b"\n\n")
+    assert b"response.completed" in streamed
+    assert process.returncode == 0
+    assert "prefixlib serve: stopping" in err
+    assert "Traceback" not in err

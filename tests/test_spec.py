@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prefixlib.rules import context, ids, paths, timestamps
+from prefixlib.rules import blocks, context, descriptions, ids, paths, timestamps
 
 SPEC = (Path(__file__).resolve().parents[1] / "SPEC.md").read_text(encoding="utf-8")
 APPENDIX = SPEC[SPEC.index("## Appendix A") :]
@@ -17,9 +17,13 @@ LINES = (
         f"{name}: {getattr(paths, name)}"
         for name in ("SEGMENT", "TEMP", "HOME", "PATH_VALUE", "PATH_LIST")
     ]
-    + [f"FIELD_START: {context._FIELD_START}", f"SEPARATOR: {context._SEPARATOR}"]
+    + [f"FIELD_START: {context._FIELD_START}", f"SEPARATOR: {context.SEPARATOR}"]
     + [f"AGENTS_HEADER: {context._AGENTS_HEADER}"]
     + [f"CONTEXT_TAGS: {' | '.join(context.CONTEXT_TAGS)}"]
+    + [f"SENTENCE_LABELS: {' | '.join(timestamps.SENTENCE_LABELS)}"]
+    + [f"{kind} heading: {heading}\n{kind} body: {body}" for kind, heading, body in blocks.BLOCKS]
+    + [f"JSON_FIELD_START: {descriptions.JSON_FIELD_START}"]
+    + [f"JSON_BOUNDARY: {descriptions.JSON_BOUNDARY}"]
     + [
         " | ".join(labels)
         for labels in (

@@ -166,8 +166,8 @@ def test_other_spellings_of_a_root_are_hoisted(root: str, text: str, placeholder
 
 
 def test_derived_forms_need_two_segments() -> None:
-    assert derived_forms(b"/srv") == []
-    assert derived_forms(b"C:\\x") == []
+    assert derived_forms(b"/srv") == ()
+    assert derived_forms(b"C:\\x") == ()
     assert (b"-srv-a", "SLUG") in derived_forms(b"/srv/a")
 
 
@@ -186,3 +186,121 @@ def test_derived_forms_need_two_segments() -> None:
 def test_root_is_a_home_only_in_a_path_context(text: str, hoisted: bool) -> None:
     cp = prefixlib.canonicalize(base=text, memo=False)
     assert ("{{HOME_1}}" in cp.layers["base"]) is hoisted
+
+
+# --- Other clients, from their public sources (texts written as the cited code writes them) ---
+
+
+def _gemini(home: str, cwd: str, date: str, temp_id: str, tree: list[str]) -> str:
+    """gemini-cli's first user message: google-gemini/gemini-cli at
+    5411f113cafae26161b4969b0237b8e1e024e2c2, packages/core/src/utils/environmentContext.ts
+    (getEnvironmentContext, getDirectoryContextString) and getFolderStructure.ts (the summary
+    line, a blank line, the directory with a trailing separator, "├───"/"└───" lines); the
+    temp dir is Storage.getProjectTempDir(): ~/.gemini/tmp/<project identifier>."""
+    structure = "\n".join(["Showing up to 200 items (files + folders).", "", f"{cwd}/", *tree])
+    directory = (
+        f"- **Workspace Directories:**\n  - {cwd}\n- **Directory Structure:**\n\n{structure}"
+    )
+    return (
+        "<session_context>\n"
+        "This is the Gemini CLI. We are setting up the context for our chat.\n"
+        f"Today's date is {date} (formatted according to the user's locale).\n"
+        "My operating system is: linux\n"
+        f"The project's temporary directory is: {home}/.gemini/tmp/{temp_id}\n"
+        f"{directory}\n\n\n"
+        "</session_context>"
+    )
+
+
+GEMINI_A = _gemini(
+    "/home/alice",
+    "/home/alice/work/ledger",
+    "Monday, November 30, 2026",
+    "5f1c0a",
+    ["├───AGENTS.md", "├───ledger/", "│   └───money.py", "└───tests/", "    └───test_money.py"],
+)
+GEMINI_B = _gemini(
+    "/home/bob",
+    "/home/bob/src/ledger",
+    "Sunday, 29 November 2026",
+    "9e22d7",
+    ["├───AGENTS.md", "├───NOTES.md", "├───ledger/", "│   └───money.py", "└───tests/..."],
+)
+
+
+def test_gemini_cli_session_context() -> None:
+    cp_a, cp_b = (prefixlib.canonicalize(project=t, memo=False) for t in (GEMINI_A, GEMINI_B))
+    assert cp_a.layers == cp_b.layers
+    assert "{{FOLDER_TREE_1}}" in cp_a.layers["project"]
+    assert "{{PATHS_1}}" in cp_a.layers["project"]
+    assert "directory is: {{TMP_1}}" in cp_a.layers["project"]
+    assert cp_b.bindings["{{DATE_1}}"] == "Sunday, 29 November 2026"
+    assert "NOTES.md" in cp_b.bindings["{{FOLDER_TREE_1}}"]
+    for text, cp in ((GEMINI_A, cp_a), (GEMINI_B, cp_b)):
+        assert cp.restore()["project"] == canonical_text(text)
+
+
+def test_a_folder_tree_outside_its_heading_is_content() -> None:
+    text = "Layout:\n\nShowing up to 200 items (files + folders).\n\n/srv/app/\n└───main.py"
+    assert prefixlib.canonicalize(project=text, memo=False).bindings == {}
+
+
+def _opencode(cwd: str, worktree: str, date: str, home: str) -> str:
+    """opencode's system prompt parts: anomalyco/opencode,
+    packages/opencode/src/session/system.ts at 69cafb245ed61bd0970ec2fadc8ff98fb65cfcc1 (the
+    <env> block, `Today's date: ${new Date().toDateString()}`) and
+    packages/opencode/src/session/instruction.ts at 5a03e2994a8649311a73e6e46ec593732f658f97
+    (`Instructions from: ${item}\\n${content}`, the global file under ~/.config/opencode)."""
+    return "\n".join(
+        [
+            "You are powered by the model named claude-x. The exact model ID is anthropic/claude-x",
+            "Here is some useful information about the environment you are running in:",
+            "<env>",
+            f"  Working directory: {cwd}",
+            f"  Workspace root folder: {worktree}",
+            "  Is directory a git repo: yes",
+            "  Platform: linux",
+            f"  Today's date: {date}",
+            "</env>",
+            f"Instructions from: {home}/.config/opencode/AGENTS.md",
+            "Prefer small commits.",
+            f"Instructions from: {worktree}/AGENTS.md",
+            "Run the tests with pytest.",
+        ]
+    )
+
+
+def test_opencode_env_and_instruction_paths() -> None:
+    a = _opencode(
+        "/home/alice/work/ledger/src", "/home/alice/work/ledger", "Mon Nov 30 2026", "/home/alice"
+    )
+    b = _opencode("/srv/bob/ledger/src", "/srv/bob/ledger", "Sun Nov 29 2026", "/home/bob")
+    cp_a, cp_b = (prefixlib.canonicalize(base=t, memo=False) for t in (a, b))
+    assert cp_a.layers == cp_b.layers
+    assert "Instructions from: {{ROOT_2}}/AGENTS.md" in cp_a.layers["base"]
+    assert "Instructions from: {{HOME_1}}/.config/opencode/AGENTS.md" in cp_a.layers["base"]
+    assert cp_b.bindings["{{DATE_1}}"] == "Sun Nov 29 2026"
+    # a real difference in the instructions stays a difference
+    assert prefixlib.canonicalize(base=a.replace("small", "large"), memo=False).key != cp_a.key
+
+
+def _aider(date: str, shell: str) -> str:
+    """aider's platform lines: Aider-AI/aider at 5dc9490bb35f9729ef2c95d00a19ccd30c26339c,
+    aider/coders/base_coder.py, Coder.get_platform_info (`- Current date: %Y-%m-%d`)."""
+    return (
+        "- Platform: Linux-6.18.44-x86_64-with-glibc2.36\n"
+        f"- Shell: SHELL={shell}\n"
+        "- Language: en_US\n"
+        f"- Current date: {date}\n"
+        "- The user is operating inside a git repository\n"
+    )
+
+
+def test_aider_platform_lines() -> None:
+    a = prefixlib.canonicalize(base=_aider("2026-11-30", "/bin/bash"), memo=False)
+    b = prefixlib.canonicalize(base=_aider("2026-11-29", "/bin/bash"), memo=False)
+    assert a.key == b.key
+    assert a.bindings == {"{{DATE_1}}": "2026-11-30"}
+    # the shell is configuration: another shell is another prefix
+    zsh = prefixlib.canonicalize(base=_aider("2026-11-30", "/usr/bin/zsh"), memo=False)
+    assert zsh.key != a.key

@@ -30,8 +30,9 @@ from prefixlib.adapters._parts import (
     Split,
     check_request,
 )
-from prefixlib.adapters._prepare import Prepared
+from prefixlib.adapters._prepare import Prepared, sdk_kwargs
 from prefixlib.errors import InputError
+from prefixlib.policy import Policy
 
 __all__ = [
     "DEFAULT_PROJECT_MARKERS",
@@ -44,6 +45,7 @@ __all__ = [
     "kind_of",
     "openai",
     "prepare",
+    "sdk_kwargs",
     "split",
 ]
 
@@ -116,19 +118,26 @@ def kind_of(request: Mapping[str, Any]) -> Kind:
     return "messages" if "max_tokens" in request else "chat"
 
 
-def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
+def split(
+    request: Mapping[str, Any],
+    *,
+    layer_map: LayerMap | None = None,
+    policy: Policy | None = None,
+) -> Split:
     """A request's shape and the raw layers of its stable prefix, without rewriting it.
 
     ``split(r).layers`` are :func:`~prefixlib.canonicalize` arguments:
     ``prefixlib.cache_key(**split(r).layers)`` is the key :func:`prepare` gives ``r``.
-    Per-session fields (item ids, metadata, thread ids) are never part of a layer.
+    Per-session fields (item ids, metadata, thread ids) are never part of a layer.  A
+    request :func:`prepare` made, sent again, gives the layers of the original (its
+    placeholders restored with its bindings; ``policy`` names their style).
     """
     kind = kind_of(request)
     if kind == "responses":
-        return openai.split_responses(request, layer_map=layer_map)
+        return openai.split_responses(request, layer_map=layer_map, policy=policy)
     if kind == "chat":
-        return openai.split_chat(request, layer_map=layer_map)
-    return anthropic.split(request, layer_map=layer_map)
+        return openai.split_chat(request, layer_map=layer_map, policy=policy)
+    return anthropic.split(request, layer_map=layer_map, policy=policy)
 
 
 def prepare(request: Mapping[str, Any], **options: Any) -> Prepared:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from prefixlib.errors import InputError
+from prefixlib.errors import ArgumentError
 from prefixlib.model import LayerName
 
 __all__ = [
@@ -76,9 +76,10 @@ class LayerMap:
     def __post_init__(self) -> None:
         for name in ("system", "developer"):
             if getattr(self, name) not in ("base", "developer", "project"):
-                raise ValueError(f"{name} must be a text layer, not {getattr(self, name)!r}")
-        if isinstance(self.project_markers, str):
-            raise TypeError("project_markers must be a sequence of strings, not a string")
+                raise ArgumentError(f"{name} must be a text layer, not {getattr(self, name)!r}")
+        markers = self.project_markers
+        if not isinstance(markers, tuple) or not all(isinstance(m, str) and m for m in markers):
+            raise ArgumentError("project_markers must be a tuple of non-empty strings")
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,20 @@ class Split:
     with :data:`PART_SEPARATOR` lines) where the request has them, and ``tools`` (a list
     of tool definitions) where it has tools: pass it on as
     ``canonicalize(**split.layers)``.  ``parts`` says where each text sits;
-    ``boundary`` where the conversation begins.
+    ``boundary`` where the conversation begins; ``tools_paths`` where the tool
+    definitions are (the top-level ``tools``, and Codex's leading ``additional_tools``
+    input items); ``bindings_at`` where the bindings block of an earlier preparation is
+    (its placeholders are restored in ``layers``); ``breakpoints`` how many cache
+    breakpoints the caller set (``cache_control``, ``prompt_cache_breakpoint``).
     """
 
     kind: Kind
     layers: dict[str, Any]
     parts: tuple[Part, ...] = ()
     boundary: Boundary | None = None
-    tools_path: Path | None = None
-    cache_controls: int = field(default=0, compare=False)
+    tools_paths: tuple[Path, ...] = ()
+    bindings_at: Path | None = None
+    breakpoints: int = field(default=0, compare=False)
 
 
 def is_project_text(text: str, markers: Sequence[str]) -> bool:
@@ -233,7 +239,7 @@ def content_parts(
 def check_request(request: object, source: str = "request") -> Mapping[str, Any]:
     """A request must be a JSON object (a mapping)."""
     if not isinstance(request, Mapping):
-        raise InputError(
-            f"a request must be a JSON object, not {type(request).__name__}", source=source
+        raise ArgumentError(
+            f"a {source} must be a JSON object (a dict), not {type(request).__name__}"
         )
     return request

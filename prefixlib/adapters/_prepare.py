@@ -7,19 +7,23 @@ provider's cache fields (``prompt_cache_key``, ``cache_control``).
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
-from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, unjoin_layer
+from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, get_at, unjoin_layer
+from prefixlib.cacheability import Cacheability, assess, exact_counter
 from prefixlib.errors import InputError
 from prefixlib.model import CanonicalPrefix, Change, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
+from prefixlib.rules.tools import tool_name
 
-__all__ = ["Prepared", "check_parts", "rewrite"]
+__all__ = ["Prepared", "check_parts", "rewrite", "sdk_kwargs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,10 +71,26 @@ class Prepared:
         """What each rule changed, per layer (computed on first access)."""
         return self.prefix.changes
 
+    def sdk_kwargs(self, create: Callable[..., Any]) -> dict[str, Any]:
+        """``request`` as keyword arguments of an SDK method: ``create(**p.sdk_kwargs(create))``.
+
+        The fields ``create`` takes are passed as themselves; the others (fields newer
+        than the SDK, or a client's own, such as Codex's ``client_metadata``) go in
+        ``extra_body``, which the ``openai`` and ``anthropic`` packages send as is.
+        """
+        return sdk_kwargs(self.request, create)
+
     @property
     def stable_prefix_bytes(self) -> int:
         """The UTF-8 length of the stable prefix as sent: its texts and its tools' JSON."""
         return sum(len(text.encode("utf-8")) for text in self.stable_texts)
+
+    def cacheability(self, *, model: str | None = None) -> Cacheability:
+        """The cacheability report of the stable prefix as sent (README "Cacheability
+        report"), for ``model`` (by default the request's own ``model``)."""
+        if model is None and isinstance(self.request.get("model"), str):
+            model = self.request["model"]
+        return assess(self.prefix, texts=self.stable_texts, model=model)
 
     @cached_property
     def stable_prefix_tokens(self) -> int | None:
@@ -80,12 +100,29 @@ class Prepared:
         Providers add a few tokens of framing per message and render tools in their own
         format, so this is the count of the content, not of the provider's prompt.
         """
-        from prefixlib.cacheability import exact_counter
-
         counter = exact_counter("o200k_base")
         if counter is None:
             return None
         return sum(counter(text) for text in self.stable_texts)
+
+
+#: Arguments of the SDKs' methods that are not fields of the body.
+SDK_OPTIONS: Final = frozenset({"extra_body", "extra_headers", "extra_query", "timeout"})
+
+
+def sdk_kwargs(request: Mapping[str, Any], create: Callable[..., Any]) -> dict[str, Any]:
+    """``request`` split into the keyword arguments ``create`` takes and ``extra_body``."""
+    parameters = inspect.signature(create).parameters
+    named = {
+        name
+        for name, parameter in parameters.items()
+        if parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    } - SDK_OPTIONS
+    kwargs = {name: value for name, value in request.items() if name in named}
+    extra = {name: value for name, value in request.items() if name not in named}
+    if extra:
+        kwargs["extra_body"] = extra
+    return kwargs
 
 
 def check_parts(parts: list[Part]) -> None:
@@ -141,7 +178,26 @@ def rewrite(
                 editor.set(part.path, piece)
                 sent.append(piece)
     tools_text = prefix.layers["tools"]
-    if split.tools_path is not None and tools_text:
-        editor.set(split.tools_path, json.loads(tools_text))
+    if split.tools_paths and tools_text:
+        _write_tools(editor, split, json.loads(tools_text))
         sent.append(tools_text)
     return editor, prefix, sent
+
+
+def _write_tools(editor: Editor, split: Split, tools: list[Any]) -> None:
+    """The canonical tools back where they came from: each list gets its own tools, in
+    canonical order (one list, the usual case, gets them all)."""
+    if len(split.tools_paths) == 1:
+        editor.set(split.tools_paths[0], tools)
+        return
+    wanted: list[Counter[str]] = [
+        Counter(tool_name(tool) for tool in get_at(editor.root, path)) for path in split.tools_paths
+    ]
+    placed: list[list[Any]] = [[] for _ in split.tools_paths]
+    for tool in tools:
+        name = tool_name(tool)
+        at = next(i for i, names in enumerate(wanted) if names[name] > 0)
+        wanted[at][name] -= 1
+        placed[at].append(tool)
+    for path, own in zip(split.tools_paths, placed, strict=True):
+        editor.set(path, own)

@@ -26,18 +26,23 @@ def walk_messages(
     text_types: Sequence[str],
     has_base: bool,
     is_message: Any = None,
+    is_tools: Any = None,
 ) -> tuple[list[Part], Boundary]:
     """The parts of the stable prefix in ``messages`` (the list at ``path``) and the boundary.
 
     ``roles`` maps the roles that are layers of their own (system, developer) to their
     layer; with ``layer_map.first_as_base`` and no base yet (``has_base``), the first
     message goes to ``layer_map.system``'s layer.  ``is_message`` tells an element that is
-    a message from other items (Responses' function calls, reasoning items).
+    a message from other items (Responses' function calls, reasoning items); ``is_tools``
+    an item that holds tool definitions (passed over: the tools layer takes them).
     """
     parts: list[Part] = []
     if not isinstance(messages, list):
         return parts, Boundary(path, 0, whole=True)
+    first = True
     for i, item in enumerate(messages):
+        if is_tools is not None and isinstance(item, dict) and is_tools(item):
+            continue
         if not isinstance(item, dict) or (is_message is not None and not is_message(item)):
             return parts, Boundary(path, i, whole=True)
         role = item.get("role")
@@ -46,8 +51,9 @@ def walk_messages(
             return parts, Boundary(path, i, whole=True)
         if isinstance(role, str) and role in roles:
             layer = roles[role]
-            if i == 0 and not has_base and layer_map.first_as_base:
+            if first and not has_base and layer_map.first_as_base:
                 layer = layer_map.system
+            first = False
             parts += [Part(layer, where, text) for where, text in texts]
             continue
         if role != "user":

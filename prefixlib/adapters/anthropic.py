@@ -31,8 +31,9 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
+from prefixlib.adapters._rebind import find_bindings, restore_parts
 from prefixlib.adapters._walk import walk_messages
-from prefixlib.errors import InputError
+from prefixlib.errors import ArgumentError, InputError
 from prefixlib.model import LAYERS
 from prefixlib.policy import Policy
 
@@ -45,7 +46,12 @@ TEXT: Final = ("text",)
 Ttl = Literal["5m", "1h"]
 
 
-def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
+def split(
+    request: Mapping[str, Any],
+    *,
+    layer_map: LayerMap | None = None,
+    policy: Policy | None = None,
+) -> Split:
     """The stable prefix of a Messages body (README "Adapters").
 
     ``cache_control`` is not content: it is left out of the tools layer, so a caller's
@@ -76,6 +82,10 @@ def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> S
         has_base=bool(parts),
     )
     parts += found
+    at: Path | None = None
+    again = find_bindings(request, boundary, policy)
+    if again is not None:  # prepared before: its placeholders restored, its bindings replaced
+        at, parts = again[0], restore_parts(parts, again[1], policy)
     check_parts(parts)
     layers: dict[str, Any] = {}
     for name in LAYERS:
@@ -83,14 +93,14 @@ def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> S
         if texts:
             layers[name] = join_parts(texts)
     tools = request.get("tools")
-    tools_path: Path | None = None
+    tools_paths: tuple[Path, ...] = ()
     if tools is not None:
-        tools_path = ("tools",)
+        tools_paths = (("tools",),)
         layers["tools"] = (
             [_without_cache_control(tool) for tool in tools] if isinstance(tools, list) else tools
         )
     breakpoints = sum(1 for _ in _breakpoints(request))
-    return Split("messages", layers, tuple(parts), boundary, tools_path, breakpoints)
+    return Split("messages", layers, tuple(parts), boundary, tools_paths, at, breakpoints)
 
 
 def _without_cache_control(tool: Any) -> Any:
@@ -159,8 +169,8 @@ def prepare(
     passed on to :func:`~prefixlib.canonicalize`.
     """
     if ttl not in (None, "5m", "1h"):
-        raise InputError(f'ttl must be "5m" or "1h", not {ttl!r}')
-    found = split(request, layer_map=layer_map)
+        raise ArgumentError(f'ttl must be "5m", "1h" or None, not {ttl!r}')
+    found = split(request, layer_map=layer_map, policy=policy)
     options = canonical_options(
         roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
     )
@@ -255,6 +265,11 @@ def _where(path: Path) -> str:
 def _insert_bindings(editor: Editor, found: Split, text: str) -> None:
     """The bindings as a text block right before the conversation (SPEC.md 5.9)."""
     block = {"type": "text", "text": text}
+    if found.bindings_at is not None:  # an earlier preparation's: replaced
+        where = found.bindings_at
+        is_block = len(where) > 1 and where[-2] == "content"
+        editor.set(where, block if is_block else {"role": "user", "content": [block]})
+        return
     boundary = found.boundary
     messages = editor.root.get("messages")
     if boundary is None or not isinstance(messages, list):

@@ -34,22 +34,23 @@ from typing import Any, Final, Literal
 
 import blake3
 
-from prefixlib.adapters._parts import (
-    Boundary,
-    LayerMap,
-    Part,
-    Split,
-    check_request,
-    get_at,
-    join_parts,
-)
-from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
-from prefixlib.adapters._walk import walk_messages
-from prefixlib.errors import InputError, PrefixlibError
+from prefixlib.adapters._openai_split import CHAT_ONLY, split, split_chat, split_responses
+from prefixlib.adapters._parts import Boundary, LayerMap, Split, get_at
+from prefixlib.adapters._prepare import Prepared, canonical_options, rewrite
+from prefixlib.errors import ArgumentError, PrefixlibError
 from prefixlib.model import LAYERS, LayerName
 from prefixlib.policy import Policy
 
-__all__ = ["MAX_KEY_LENGTH", "MAX_SHARDS", "prepare", "shard_key", "split"]
+__all__ = [
+    "CHAT_ONLY",
+    "MAX_KEY_LENGTH",
+    "MAX_SHARDS",
+    "prepare",
+    "shard_key",
+    "split",
+    "split_chat",
+    "split_responses",
+]
 
 #: The longest ``prompt_cache_key`` the Responses API accepts.
 MAX_KEY_LENGTH: Final = 64
@@ -58,135 +59,7 @@ MAX_SHARDS: Final = 1_000_000
 #: The derive-key context of the shard hash (globally unique, application specific).
 SHARD_CONTEXT: Final = "prefixlib 2026-11-30 adapters openai prompt_cache_key shard"
 
-RESPONSES_TEXT: Final = ("input_text", "output_text", "text")
-CHAT_TEXT: Final = ("text",)
-#: Fields only a Chat Completions body has (a Messages body has none of them).
-CHAT_ONLY: Final = frozenset(
-    {
-        "n",
-        "logprobs",
-        "top_logprobs",
-        "frequency_penalty",
-        "presence_penalty",
-        "response_format",
-        "max_completion_tokens",
-        "prompt_cache_key",
-        "prompt_cache_retention",
-        "prompt_cache_options",
-        "reasoning_effort",
-        "seed",
-        "stream_options",
-        "modalities",
-        "audio",
-        "logit_bias",
-        "functions",
-        "function_call",
-        "web_search_options",
-        "verbosity",
-        "prediction",
-        "parallel_tool_calls",
-    }
-)
-
 Ttl = Literal["30m", "12h"]
-
-
-def _is_responses_message(item: Mapping[str, Any]) -> bool:
-    """An input item that is a message (``type: message``, or an easy input message)."""
-    kind = item.get("type")
-    return (kind == "message" or kind is None) and "role" in item
-
-
-def _tools(request: Mapping[str, Any], layers: dict[str, Any]) -> tuple[str, ...] | None:
-    tools = request.get("tools")
-    if tools is None:
-        return None
-    layers["tools"] = tools
-    return ("tools",)
-
-
-def _layers(parts: list[Part]) -> dict[str, Any]:
-    """Join each text layer's parts (SPEC.md 2: the layers in their fixed order)."""
-    check_parts(parts)
-    layers: dict[str, Any] = {}
-    for name in LAYERS:
-        texts = [part.text for part in parts if part.layer == name]
-        if texts:
-            layers[name] = join_parts(texts)
-    return layers
-
-
-def split_responses(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
-    """The stable prefix of a Responses body (README "Adapters")."""
-    layer_map = layer_map or LayerMap()
-    parts: list[Part] = []
-    instructions = request.get("instructions")
-    if isinstance(instructions, str):
-        parts.append(Part(layer_map.system, ("instructions",), instructions))
-    found, boundary = walk_messages(
-        request.get("input"),
-        ("input",),
-        layer_map=layer_map,
-        roles={"system": layer_map.system, "developer": layer_map.developer},
-        text_types=RESPONSES_TEXT,
-        has_base=bool(parts),
-        is_message=_is_responses_message,
-    )
-    parts += found
-    layers = _layers(parts)
-    return Split(
-        "responses",
-        layers,
-        tuple(parts),
-        boundary,
-        _tools(request, layers),
-        _count_breakpoints(request),
-    )
-
-
-def split_chat(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
-    """The stable prefix of a Chat Completions body (README "Adapters")."""
-    layer_map = layer_map or LayerMap()
-    parts, boundary = walk_messages(
-        request.get("messages"),
-        ("messages",),
-        layer_map=layer_map,
-        roles={"system": layer_map.system, "developer": layer_map.developer},
-        text_types=CHAT_TEXT,
-        has_base=False,
-    )
-    layers = _layers(parts)
-    return Split(
-        "chat", layers, tuple(parts), boundary, _tools(request, layers), _count_breakpoints(request)
-    )
-
-
-def split(request: Mapping[str, Any], *, layer_map: LayerMap | None = None) -> Split:
-    """The stable prefix of a Responses or Chat Completions body, told apart by its fields."""
-    check_request(request)
-    if "input" in request or "instructions" in request:
-        return split_responses(request, layer_map=layer_map)
-    if "messages" in request:
-        return split_chat(request, layer_map=layer_map)
-    raise InputError("not an OpenAI request: it has neither input/instructions nor messages")
-
-
-def _count_breakpoints(request: Mapping[str, Any]) -> int:
-    """How many ``prompt_cache_breakpoint`` blocks the caller set."""
-    count = 0
-    for name in ("input", "messages"):
-        items = request.get(name)
-        if not isinstance(items, list):
-            continue
-        for item in items:
-            content = item.get("content") if isinstance(item, dict) else None
-            if isinstance(content, list):
-                count += sum(
-                    1
-                    for block in content
-                    if isinstance(block, dict) and "prompt_cache_breakpoint" in block
-                )
-    return count
 
 
 def shard_key(key: str, *, shards: int, session: str) -> str:
@@ -196,11 +69,11 @@ def shard_key(key: str, *, shards: int, session: str) -> str:
     ``shards`` keys (README "Adapters").  The result is at most 64 characters.
     """
     if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
-        raise PrefixlibError(f"shards must be an integer from 1 to {MAX_SHARDS}, not {shards!r}")
+        raise ArgumentError(f"shards must be an integer from 1 to {MAX_SHARDS}, not {shards!r}")
     if shards == 1:
         return key
     if not isinstance(session, str) or not session:
-        raise PrefixlibError("shards > 1 needs session=, a non-empty id of the caller's session")
+        raise ArgumentError("shards > 1 needs session=, a non-empty id of the caller's session")
     digest = blake3.blake3(session.encode("utf-8"), derive_key_context=SHARD_CONTEXT).digest(8)
     sharded = f"{key}_{int.from_bytes(digest, 'big') % shards}"
     if len(sharded) > MAX_KEY_LENGTH:
@@ -254,9 +127,15 @@ def prepare(
     ``roots``, ``policy``, ``namespace``, ``secret`` and ``memo`` are passed on to
     :func:`~prefixlib.canonicalize`.
     """
-    if layer not in LAYERS:
-        raise PrefixlibError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
-    found = split(request, layer_map=layer_map)
+    _check_options(
+        layer=(layer, LAYERS),
+        breakpoint_ttl=(breakpoint_ttl, (None, "30m", "12h")),
+        cache_mode=(cache_mode, (None, "implicit", "explicit")),
+        cache_ttl=(cache_ttl, (None, "30m", "12h")),
+        retention=(retention, (None, "in_memory", "24h")),
+        bindings_role=(bindings_role, ("user", "developer", "system")),
+    )
+    found = split(request, layer_map=layer_map, policy=policy)
     options = canonical_options(
         roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
     )
@@ -287,6 +166,14 @@ def prepare(
     )
 
 
+def _check_options(**options: tuple[object, tuple[object, ...]]) -> None:
+    """Each option is one of its documented values."""
+    for name, (value, allowed) in options.items():
+        if value not in allowed:
+            shown = ", ".join(repr(a) for a in allowed)
+            raise ArgumentError(f"{name} must be one of {shown}, not {value!r}")
+
+
 def _set_field(
     new: dict[str, Any], name: str, value: object, override: bool, notes: list[str]
 ) -> None:
@@ -315,7 +202,7 @@ def _place_breakpoint(editor: Any, found: Split, ttl: str | None, notes: list[st
     ``PromptCacheOptions``): with four already set, none is added.  A text given as a
     plain string is turned into one text block to carry it.
     """
-    if found.cache_controls >= 4:
+    if found.breakpoints >= 4:
         notes.append("no prompt_cache_breakpoint added: the request already has 4")
         return
     text_parts = [part for part in found.parts if part.path[0] != "instructions"]
@@ -336,6 +223,16 @@ def _place_breakpoint(editor: Any, found: Split, ttl: str | None, notes: list[st
 
 def _insert_bindings(editor: Any, found: Split, text: str, role: str) -> None:
     """The bindings right after the stable prefix, before the conversation (SPEC.md 5.9)."""
+    if found.bindings_at is not None:  # an earlier preparation's: replaced
+        at = found.bindings_at
+        block = len(at) > 1 and at[-2] == "content"
+        new = (
+            _bindings_block(found.kind, text)
+            if block
+            else _bindings_message(found.kind, text, role)
+        )
+        editor.set(at, new)
+        return
     boundary = found.boundary or Boundary(("input",), 0, whole=True)
     if found.kind == "responses" and not isinstance(editor.root.get("input"), list):
         turn = editor.root.get("input")

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from prefixlib import __version__
-from prefixlib.cli import check, diff, explain, lock, normalize, serve
+from prefixlib.cli import check, diff, explain, learn, lock, normalize, report, serve
 from prefixlib.cli import hash as hash_
 from prefixlib.cli._common import EXIT_ERROR, EXIT_INTERNAL, EXIT_OK, Failure, UsageError
 from prefixlib.errors import PrefixlibError
@@ -20,7 +20,7 @@ from prefixlib.errors import PrefixlibError
 __all__ = ["main"]
 
 #: The verbs, in the order ``--help`` lists them.
-VERBS = (check, diff, hash_, normalize, explain, lock, serve)
+VERBS = (check, diff, hash_, normalize, explain, lock, report, learn, serve)
 
 EPILOG = """\
 exit status: 0 success or nothing reported, 1 findings or changes, 2 usage or input

@@ -233,8 +233,13 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--config F`` or ``--no-config``, and ``--verbose``, which every verb takes."""
+def add_policy_arguments(
+    parser: argparse.ArgumentParser, *, verbose: str = "say which config file is used"
+) -> None:
+    """``--config F`` or ``--no-config``, and ``--verbose``, which every verb takes.
+
+    ``verbose`` is the help of ``-v``, for a verb that says more with it.
+    """
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--config",
@@ -243,10 +248,7 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: the nearest one from the current directory up)",
     )
     group.add_argument("--no-config", action="store_true", help="use the default policy")
-    if "--verbose" not in parser._option_string_actions:  # a verb may have its own --verbose
-        parser.add_argument(
-            "-v", "--verbose", action="store_true", help="say which config file is used"
-        )
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose)
 
 
 def config(args: argparse.Namespace) -> Config:
@@ -267,10 +269,22 @@ def policy(args: argparse.Namespace) -> Policy | None:
     return config(args).policy
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, *, expected: bytes | None = None) -> None:
     """Replace (or create) the file at ``path`` by ``data``: a temporary file in the same
     directory, fsync, rename; the file keeps its mode, and a symbolic link keeps pointing at it.
+
+    With ``expected`` (the bytes the caller read), a file that no longer holds them is left
+    alone: it changed on disk since.  A write that fails (a full disk, a read-only
+    directory) is a :func:`fail` naming the file, which is then as it was.
     """
+    try:
+        _write_atomic(path, data, expected)
+    except OSError as e:
+        fail(f"{path}: cannot write: {e.strerror or e}; the file is unchanged")
+
+
+def _write_atomic(path: str, data: bytes, expected: bytes | None) -> None:
+    """:func:`write_atomic`, its ``OSError`` raised as it is."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     try:
@@ -286,6 +300,8 @@ def write_atomic(path: str, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, mode)
+        if expected is not None and Path(target).read_bytes() != expected:
+            fail(f"{path}: changed on disk while it was being fixed; not rewritten")
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

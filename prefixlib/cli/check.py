@@ -216,7 +216,10 @@ def _check_file(path: str, job: _Job, *, given: bool = True) -> _Outcome | None:
     if path == "-":
         sys.stdout.write(checked.fixed)
     else:
-        write_atomic(path, checked.fixed.encode("utf-8"))
+        try:
+            write_atomic(path, checked.fixed.encode("utf-8"), expected=data)
+        except Failure as e:  # a full disk, a read-only folder, a file changed meanwhile
+            return _Outcome(label, error=str(e))
     again = check_text(checked.fixed, policy=job.policy, roots=job.roots, layer=job.layer)
     return _Outcome(
         label, _reported(again.findings, checked.fixed, job.chosen, label), len(fixable)

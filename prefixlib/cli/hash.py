@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import secrets
 import sys
-from typing import Any
+from typing import Any, BinaryIO
 
 from prefixlib.cli._common import (
     EXIT_ERROR,
@@ -17,7 +19,6 @@ from prefixlib.cli._common import (
     fail,
     parse_roots,
     policy,
-    print_json,
     read,
     read_secret,
     relabel,
@@ -37,10 +38,69 @@ def _as_json(cp: CanonicalPrefix, **extra: str) -> dict[str, Any]:
         **extra,
         "key": cp.key,
         "layer_keys": dict(cp.layer_keys),
-        "layers": dict(cp.layers),
+        "layers": {name: _Utf8(data) for name, data in cp.layer_bytes.items()},
         "bindings": dict(cp.bindings),
         "spec": SPEC_VERSION,
     }
+
+
+class _Utf8:
+    """A layer's canonical UTF-8, written into the JSON output as it is (see _print_json)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+#: What JSON text with non-ASCII kept escapes in a string, as the ``json`` module does.
+_ESCAPES = [(b"\\", b"\\\\"), (b'"', b'\\"')] + [
+    (bytes((c,)), json.dumps(chr(c))[1:-1].encode()) for c in range(0x20)
+]
+
+
+#: Bytes of a layer escaped at a time, so that the escaped copy stays small.
+_CHUNK = 1 << 20
+
+
+def _write_string(data: bytes, out: BinaryIO) -> None:
+    """Write ``data`` (UTF-8) as a JSON string, byte for byte what ``json.dumps`` with
+    ``ensure_ascii=False`` writes for its text.  Every escaped character is ASCII, and no
+    byte of a multi-byte UTF-8 sequence is, so the text is escaped a slice at a time."""
+    out.write(b'"')
+    for start in range(0, len(data), _CHUNK):
+        part = data[start : start + _CHUNK]
+        for char, escape in _ESCAPES:
+            if char in part:
+                part = part.replace(char, escape)
+        out.write(part)
+    out.write(b'"')
+
+
+def _print_json(value: object) -> None:
+    """``print_json``, with each layer written from its bytes: a ``str`` of a large layer
+    (two or four bytes a character where one is not ASCII) and its escaped copy held
+    several times the input at once (``prefixlib hash --json`` peaked at ~9.5x a 50 MB
+    prompt; benchmarks/rss.py)."""
+    layers: dict[str, bytes] = {}
+
+    def marker(layer: object) -> str:
+        if not isinstance(layer, _Utf8):
+            raise TypeError(f"{type(layer).__name__} is not JSON serializable")
+        name = f"prefixlib-layer-{secrets.token_hex(16)}"
+        layers[json.dumps(name)] = layer.data
+        return name
+
+    # indent: the encoder written in Python, which yields each string as one chunk
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=marker)
+    out = sys.stdout
+    out.flush()
+    for chunk in encoder.iterencode(value):
+        data = layers.pop(chunk, None)
+        if data is None:
+            out.buffer.write(chunk.encode("utf-8"))
+        else:
+            _write_string(data, out.buffer)
+    out.buffer.write(b"\n")
+    out.buffer.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             source = e.source if isinstance(e, InputError) else None
             fail(relabel(e, layer_files[source]) if source in layer_files else str(e))
         if args.json:
-            print_json(_as_json(cp))
+            _print_json(_as_json(cp))
         else:
             print(cp.key)
         return EXIT_OK
@@ -87,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{cp.key}  {path}")
     if args.json:
-        print_json(results)
+        _print_json(results)
     return status
 
 

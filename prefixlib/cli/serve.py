@@ -12,12 +12,10 @@ import argparse
 import asyncio
 import signal
 import sys
-import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from prefixlib.cli._common import EXIT_OK, add_policy_arguments, fail, find_config, policy
+from prefixlib.cli._common import EXIT_OK, add_policy_arguments, config, fail
 
 __all__ = ["register"]
 
@@ -68,40 +66,18 @@ def register(commands: Any) -> None:
         choices=("codex", "claude"),
         help="print the client setup that points it at this proxy, and exit",
     )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log where a prefix first differs from the previous one with its key",
+    add_policy_arguments(
+        parser,
+        verbose="say which config file is used, and log where a prefix first differs "
+        "from the previous one with its key",
     )
-    add_policy_arguments(parser)
     parser.set_defaults(run=run)
 
 
-def _table(args: argparse.Namespace) -> tuple[Mapping[str, Any], str]:
-    """The ``[serve]`` table of the config file in use (empty without one), and its source."""
-    if args.no_config:
-        return {}, ""
-    path = Path(args.config) if args.config else find_config(Path.cwd())
-    if path is None:
-        return {}, ""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}, str(path)  # policy(args) reports it with the place
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("prefixlib", {})
-    table = data.get("serve", {})
-    if not isinstance(table, dict):
-        fail(f"{path}: serve: expected a table")
-    return table, str(path)
-
-
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace, table: Mapping[str, Any], source: str) -> Any:
     """The ServeConfig: defaults, then the ``[serve]`` table, then the command line."""
     from prefixlib.serve.config import ServeConfig
 
-    table, source = _table(args)
     flags: dict[str, Any] = {
         name: getattr(args, name)
         for name in (
@@ -121,7 +97,12 @@ def _settings(args: argparse.Namespace) -> Any:
         settings = ServeConfig().with_table(table, source=source)
         return settings.with_table(flags, source="command line")
     except ValueError as e:
-        fail(str(e).replace("command line: [serve] ", "--").replace("_", "-"))
+        message = str(e)
+        flag = "command line: [serve] "
+        if message.startswith(flag):  # name the option as the user typed it
+            name, _, reason = message[len(flag) :].partition(": ")
+            message = f"--{name.replace('_', '-')}: {reason}"
+        fail(message)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,12 +111,13 @@ def run(args: argparse.Namespace) -> int:
         import aiohttp  # noqa: F401
     except ImportError:
         fail("prefixlib serve needs its extra: pip install 'prefixlib[serve]'")
-    settings = _settings(args)
+    used = config(args)
+    settings = _settings(args, used.section("serve"), str(used.path))
     if args.print_config:
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         sys.stdout.write(_SNIPPETS[args.print_config].format(url=f"http://{host}:{settings.port}"))
         return EXIT_OK
-    asyncio.run(_serve(settings, policy(args)))
+    asyncio.run(_serve(settings, used.policy))
     return EXIT_OK
 
 

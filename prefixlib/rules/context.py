@@ -17,11 +17,11 @@ from typing import Final
 
 import re2
 
-from prefixlib.rules import ids, paths, timestamps
+from prefixlib.rules import blocks, ids, paths, timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.engine import UNANCHORED, matcher
 
-__all__ = ["CONTEXT_TAGS", "Patterns"]
+__all__ = ["CONTEXT_TAGS", "SEPARATOR", "Patterns", "words"]
 
 #: Tags of the context blocks agent CLIs emit (SPEC.md 5.2.2).
 CONTEXT_TAGS: Final[tuple[str, ...]] = (
@@ -33,8 +33,8 @@ CONTEXT_TAGS: Final[tuple[str, ...]] = (
 #: Where a field starts: a line start, then indentation, a list or quote marker, emphasis.
 _FIELD_START: Final = r"(?m:^)[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
 #: Between a label and its value: a colon or equals sign, or "is" / "was".
-_SEPARATOR: Final = (
-    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was|are)[ \t]+)[`'\"*]*[ \t]*"
+SEPARATOR: Final = (
+    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was|are):?[ \t]+)[`'\"*]*[ \t]*"
 )
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
@@ -48,7 +48,7 @@ class _LabelClass:
     shapes: tuple[tuple[str, str], ...]
 
 
-def _words(label: str) -> str:
+def words(label: str) -> str:
     """A label's words may be joined by a space, ``_``, ``-`` or nothing (``sessionId``)."""
     return label.replace(" ", "[ _-]?")
 
@@ -69,6 +69,8 @@ class Patterns:
         self._tags = "|".join(re2.escape(tag) for tag in (*CONTEXT_TAGS, *context_tags))
         self._extra = tuple(extra_labels)
         self._paths = hoist_paths
+        self._sentences = hoist_timestamps
+        self._blocks = hoist_timestamps or hoist_ids or hoist_paths
         classes = []
         if hoist_timestamps:
             classes.append(
@@ -127,22 +129,31 @@ class Patterns:
         # A label's forms are alternatives of their own, in the order of "(?:forms)(?:shapes)":
         # the tag form is led by "<" (see Alternation.add).
         for cls in self._classes:
-            every = "|".join(_words(label) for label in (*cls.anywhere, *cls.field))
+            every = "|".join(words(label) for label in (*cls.anywhere, *cls.field))
             forms = [(rf"<(?i:{every})>[ \t]*", "<")]
             if cls.anywhere:
-                anywhere = "|".join(_words(label) for label in cls.anywhere)
-                forms.append((rf"\b(?i:{anywhere})\b{_SEPARATOR}", ""))
+                anywhere = "|".join(words(label) for label in cls.anywhere)
+                forms.append((rf"\b(?i:{anywhere})\b{SEPARATOR}", ""))
             if cls.field:
-                field = "|".join(_words(label) for label in cls.field)
-                forms.append((rf"{_FIELD_START}(?i:{field})\b{_SEPARATOR}", ""))
+                field = "|".join(words(label) for label in cls.field)
+                forms.append((rf"{_FIELD_START}(?i:{field})\b{SEPARATOR}", ""))
             for form, lead in forms:
                 shapes = "|".join(p.group(shape, "label", kind) for kind, shape in cls.shapes)
                 p.add(f"{form}(?:{shapes})", lead=lead)
+        if self._blocks:
+            for kind, heading, body in blocks.BLOCKS:
+                p.add(heading + p.group(body, "block", kind))
+        if self._sentences:
+            sentence = "|".join(
+                label.replace(" ", "[ \t]+") for label in timestamps.SENTENCE_LABELS
+            )
+            instants = "|".join(p.group(shape, "label", kind) for kind, shape in timestamps.INSTANT)
+            p.add(rf"\b(?i:{sentence})[ \t]+(?:{instants})")
         for label, kind in self._extra:
-            word = _words(" ".join(re2.escape(part) for part in label.split()))
+            word = words(" ".join(re2.escape(part) for part in label.split()))
             value = r"[^<\n]*[^<\s]"
             p.add(rf"<(?i:{word})>[ \t]*" + p.group(value, "extra", kind), lead="<")
-            p.add(rf"{_FIELD_START}(?i:{word})\b{_SEPARATOR}" + p.group(value, "extra", kind))
+            p.add(rf"{_FIELD_START}(?i:{word})\b{SEPARATOR}" + p.group(value, "extra", kind))
         self._roots(p)
         p.add(p.group(escape, "escape"))
 
@@ -203,7 +214,7 @@ def _allowed(text: bytes, c: Candidate) -> bool:
         return paths.is_path_start(text, c.start) and _home_end(text, c)
     if c.role == "temp":
         return paths.is_path_start(text, c.start)
-    if c.role in ("escape", "extra"):
+    if c.role in ("escape", "extra", "block"):
         return True
     if c.kind in ("ROOT", "TMP", "HOME", "PATH", "PATHS"):
         return paths.is_path_start(text, c.start)

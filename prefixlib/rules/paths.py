@@ -8,6 +8,7 @@ of the path stays (``{{ROOT_1}}/src/ledger``).  Other paths
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from prefixlib.rules.engine import ANCHOR_START, matcher
@@ -62,6 +63,7 @@ ROOT_LABELS: Final[tuple[str, ...]] = (
     r"workdir",
     r"current (?:directory|folder)",
     r"(?:project|repo|repository|git|workspace) ?(?:root|dir|directory|folder)",
+    r"workspace root folder",
 )
 #: Root labels that count only where they start a field (``Workspace: ...``).
 ROOT_FIELD_LABELS: Final[tuple[str, ...]] = (r"workspace", r"root")
@@ -151,7 +153,8 @@ def _percent(root: str) -> str:
     return "".join(chr(b) if b in safe else f"%{b:02X}" for b in root.encode("utf-8"))
 
 
-def derived_forms(root: bytes) -> list[tuple[bytes, str]]:
+@functools.lru_cache(maxsize=256)
+def derived_forms(root: bytes) -> tuple[tuple[bytes, str], ...]:
     """The other spellings of a root, each with its kind, or ``""`` for the root's own
     (SPEC.md 5.4.6): Claude Code's memory slug (``-home-alice-work-ledger``, kind ``SLUG``),
     a Windows path's forward-slash and escaped-backslash spellings, the percent-encoded form.
@@ -161,7 +164,7 @@ def derived_forms(root: bytes) -> list[tuple[bytes, str]]:
     drive = len(text) > 2 and text[1] == ":" and text[2] in "/\\"
     segments = [part for part in text[2 if drive else 0 :].replace("\\", "/").split("/") if part]
     if len(segments) < 2:  # "-srv" alone would be a flag as often as a directory
-        return []
+        return ()
     forms[_slug(text).encode()] = "SLUG"
     forms[text.replace("/", "-").encode()] = "SLUG"
     if drive:
@@ -170,7 +173,7 @@ def derived_forms(root: bytes) -> list[tuple[bytes, str]]:
             forms[form.encode()] = ""
     forms[_percent(text).encode()] = ""
     forms.pop(root, None)
-    return sorted(forms.items())
+    return tuple(sorted(forms.items()))
 
 
 def is_form_start(text: bytes, start: int) -> bool:

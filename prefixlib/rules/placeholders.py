@@ -10,7 +10,7 @@ canonicalisation stays injective and :func:`restore` inverts it exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Final, Literal, NamedTuple
 
 from prefixlib.errors import PrefixlibError
@@ -52,28 +52,70 @@ def escape_pattern(style: Style) -> str:
 
 def find_roots(text: bytes, roots: Iterable[tuple[bytes, str]]) -> list[Candidate]:
     """Every occurrence of each root that starts a path and ends a segment (SPEC.md 5.4.3)."""
-    found = []
-    for value, kind in roots:
-        start = text.find(value)
-        while start != -1:
-            end = start + len(value)
-            if paths.is_path_start(text, start) and paths.is_root_end(text, end):
-                found.append(Candidate("root", kind, start, end))
-            start = text.find(value, start + 1)
-    return found
+    return [
+        Candidate("root", kind, start, start + len(value))
+        for start, value, kind in _occurrences(text, roots)
+        if paths.is_path_start(text, start) and paths.is_root_end(text, start + len(value))
+    ]
 
 
 def find_forms(text: bytes, forms: Iterable[tuple[bytes, str]]) -> list[Candidate]:
     """Every occurrence of each derived form of a root that is a whole name (SPEC.md 5.4.6)."""
-    found = []
-    for value, kind in forms:
-        start = text.find(value)
+    return [
+        Candidate("root", kind, start, start + len(value))
+        for start, value, kind in _occurrences(text, forms)
+        if paths.is_form_start(text, start) and paths.is_form_end(text, start + len(value))
+    ]
+
+
+#: Needles that share at least this many leading bytes are searched for together.
+_SHARED = 4
+
+
+def _occurrences(
+    text: bytes, needles: Iterable[tuple[bytes, str]]
+) -> Iterator[tuple[int, bytes, str]]:
+    """Every place each needle occurs, overlapping ones too.
+
+    Needles with a common start (a cwd and the roots under it, a root's slug forms) are
+    grouped: one search of the layer per group for their common start, then each needle
+    is compared where it starts, so the layer is read about once per group, not per needle.
+    """
+    for lead, group in _groups(sorted(needles)):
+        start = text.find(lead)
         while start != -1:
-            end = start + len(value)
-            if paths.is_form_start(text, start) and paths.is_form_end(text, end):
-                found.append(Candidate("root", kind, start, end))
-            start = text.find(value, start + 1)
-    return found
+            for value, kind in group:
+                if text.startswith(value, start):
+                    yield start, value, kind
+            start = text.find(lead, start + 1)
+
+
+def _groups(
+    needles: list[tuple[bytes, str]],
+) -> Iterator[tuple[bytes, list[tuple[bytes, str]]]]:
+    """Sorted needles in runs that share a common start of ``_SHARED`` bytes or more."""
+    group: list[tuple[bytes, str]] = []
+    lead = b""
+    for value, kind in needles:
+        if group:
+            common = _common_start(lead, value)
+            if len(common) >= _SHARED:
+                lead = common
+                group.append((value, kind))
+                continue
+            yield lead, group
+        group, lead = [(value, kind)], value
+    if group:
+        yield lead, group
+
+
+def _common_start(a: bytes, b: bytes) -> bytes:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 class _Place(NamedTuple):

@@ -175,7 +175,9 @@ def _assemble(
     if stop == -1:
         stop = len(data)
     cuts = [cut for cut in cuts if start <= cut[0] < stop]
-    out: list[bytes] = []
+    # views, not slices: a slice would copy the layer once more before the join
+    view = memoryview(data)
+    out: list[bytes | memoryview] = []
     moved: list[tuple[int, int]] = []
     pos, removed, index = start, start, 0
     for cut_start, cut_stop, replacement in (*cuts, (stop, stop, b"\n")):
@@ -186,7 +188,7 @@ def _assemble(
                 end = stop + 1 if code_end >= stop else code_end  # a fence left open takes the LF
                 moved.append((max(code_start, start) - removed, end - removed))
             index += 1
-        out += [data[pos:cut_start], replacement]
+        out += [view[pos:cut_start], replacement]
         pos = cut_stop
         removed += cut_stop - cut_start - len(replacement)
     if len(out) == 2 and start == 0 and stop == len(data) - 1:

@@ -13,8 +13,10 @@ from typing import Final
 __all__ = [
     "BARE",
     "FIELD_LABELS",
+    "INSTANT",
     "LABELLED",
     "LABELS",
+    "SENTENCE_LABELS",
     "TIMEZONE",
     "TIMEZONE_FIELD_LABELS",
     "TIMEZONE_LABELS",
@@ -65,21 +67,28 @@ BARE: Final[tuple[tuple[str, str], ...]] = (
     ("TIMEZONE", TIMEZONE),
 )
 
+#: A full instant: a date with a time of day (the ``DATETIME`` shapes of BARE), strong enough
+#: to be session state after a session time word with no separator (SPEC.md 5.2.3).
+INSTANT: Final[tuple[tuple[str, str], ...]] = tuple(s for s in BARE if s[0] == "DATETIME")
+
 #: Shapes hoisted only right after a time label: too common to be volatile by themselves.
 LABELLED: Final[tuple[tuple[str, str], ...]] = (
     *BARE,
+    # a month of a year: "The current month is November 2026" (a web-search tool's description)
+    ("MONTH", rf"(?:{_MONTH}|{_MON})\.? \d{{4}}"),
     # numeric dates in locale order: 11/24/2026, 24.11.2026, 24/11/26
     ("DATE", r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"),
     # clock times: 10:42, 10:42:07.123, 10:42 PM, 10:42 UTC
     ("TIME", rf"\d{{1,2}}:[0-5]\d{_SECONDS}(?: ?[AaPp]\.?[Mm]\.?)?(?: ?{_OFFSET}| {_ZONE_NAME})?"),
     # Unix epoch milliseconds and seconds
     ("EPOCH", r"\d{13}|\d{10}"),
+    ("YEAR", r"\d{4}"),
 )
 
 #: Labels that mark a date or time as session state wherever they stand (SPEC.md 5.2.1).
 LABELS: Final[tuple[str, ...]] = (
     "today(?:'s|\u2019s|s)?(?: date)?",  # also the typographic apostrophe
-    r"(?:the )?current (?:date and time|date|time|datetime|timestamp)",
+    r"(?:the )?current (?:date and time|date|time|datetime|timestamp|month|year)",
     r"(?:local|utc|system) (?:date|time)",
     r"last updated(?: at| on)?",
 )
@@ -95,6 +104,16 @@ FIELD_LABELS: Final[tuple[str, ...]] = (
     r"generated(?: at| on)?",
     r"created(?: at| on)?",
     r"updated at",
+)
+#: Session time words: a full instant (INSTANT) right after one, with no separator, is
+#: session state ("Session started 2026-11-24T10:32:07Z."); a bare date or time is not
+#: (SPEC.md 5.2.3).  Words are separated by spaces or tabs.
+SENTENCE_LABELS: Final[tuple[str, ...]] = (
+    r"(?:session|conversation|chat|run|agent|process) (?:started|began|begun|opened|launched)"
+    r"(?: at| on)?",
+    r"(?:started|began|launched|generated|opened|initiated) (?:at|on)",
+    r"now",
+    r"as of",
 )
 #: Labels that mark a time zone wherever they stand.
 TIMEZONE_LABELS: Final[tuple[str, ...]] = (r"time ?zone",)

@@ -10,15 +10,17 @@ parsing and serialisation where it can (:func:`_from_text`), with the same resul
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from prefixlib.errors import ToolsError
 from prefixlib.rules.canonical_json import (
     dumps,
     dumps_parsed,
+    dumps_plain,
     json_text,
     members_kept,
     parse,
+    parse_plain,
     parse_unchecked,
 )
 from prefixlib.rules.json_places import line_column, offset_of
@@ -97,20 +99,34 @@ def _from_text(text: str, sort: bool, source: str) -> bytes | None:
     :mod:`prefixlib.rules.canonical_json`); None wherever the text has an error, or
     might have one, for the full path to find and report it as it always has.
     """
+    value = parse_plain(text)  # orjson's way, where its text is RFC 8785's
+    if value is not None:
+        canonical = _serialised(value, sort, source, dumps_plain)
+        if canonical is not None:
+            return canonical[0] if members_kept(text, *canonical) else None
     parsed = parse_unchecked(text)
     if parsed is None:
         return None
     value, floats = parsed
+    canonical = _serialised(value, sort, source, lambda v: dumps_parsed(v, floats, source))
+    return None if canonical is None or not members_kept(text, *canonical) else canonical[0]
+
+
+def _serialised(
+    value: object, sort: bool, source: str, dumps: Callable[[object], bytes | None]
+) -> tuple[bytes, object] | None:
+    """The layer of a parsed tools value by ``dumps``, and what it leaves out of the text
+    (for :func:`members_kept`); None where it has no tools, or ``dumps`` cannot tell."""
     rest = None  # what the layer leaves out of the text
     if type(value) is dict and "tools" in value:
         rest, value = {**value, "tools": []}, value["tools"]
     if type(value) is not list or not value:
         return None
     try:
-        canonical = dumps_parsed(_ordered(value, sort, source), floats, source)
+        canonical = dumps(_ordered(value, sort, source))
     except (ToolsError, RecursionError):
         return None
-    return canonical if members_kept(text, canonical, rest) else None
+    return None if canonical is None else (canonical, rest)
 
 
 def _ordered(tools: Sequence[object], sort: bool, source: str) -> list[object]:

@@ -19,7 +19,7 @@ import regex
 from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding, LayerName
 from prefixlib.policy import Policy, UserPattern
-from prefixlib.rules import paths
+from prefixlib.rules import descriptions, paths
 from prefixlib.rules.alternation import Candidate
 from prefixlib.rules.context import Patterns
 from prefixlib.rules.placeholders import (
@@ -105,9 +105,11 @@ def hoist(
     code: Mapping[LayerName, list[tuple[int, int]]],
     policy: Policy,
     roots: Mapping[str, str] | None,
+    tools: bytes = b"",
 ) -> tuple[dict[LayerName, bytes], list[Binding]]:
-    """Hoist the volatile values of the canonical text layers (UTF-8); return them and the
-    bindings.  ``code`` gives each layer's code as byte ranges (SPEC.md 3.4).
+    """Hoist the volatile values of the canonical text layers (UTF-8), and the time values of
+    the canonical tools layer's descriptions (SPEC.md 5.10); return the layers, ``tools``
+    among them, and the bindings.  ``code`` gives each layer's code as byte ranges (3.4).
     """
     patterns = patterns_for(policy)
     scanned = {
@@ -130,6 +132,12 @@ def hoist(
         if forms:
             occurrences += find_forms(layer.text, forms.items())
         out[name] = hoister.rewrite(layer.text, [*layer.candidates, *occurrences])
+    if policy.timestamps == "hoist" and tools:
+        out["tools"] = hoister.rewrite(
+            tools, list(descriptions.patterns(policy.placeholder_style).scan(tools))
+        )
+    else:
+        out["tools"] = tools
     return out, hoister.bindings
 
 

@@ -11,6 +11,7 @@ reached is a 502 with a JSON body naming it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -26,7 +27,7 @@ from prefixlib.policy import Policy
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.shape import Shaped, Shaper
 from prefixlib.serve.stats import Stats
-from prefixlib.serve.usage import UsageTap
+from prefixlib.serve.usage import Usage, UsageTap
 
 __all__ = ["CONFIG", "Route", "make_app", "route_of"]
 
@@ -112,8 +113,13 @@ def _unreachable(route: Route, error: BaseException) -> web.Response:
 
 async def _stream(
     request: web.Request, upstream: aiohttp.ClientResponse, tap: UsageTap | None
-) -> web.StreamResponse:
-    """Copy the upstream response to the client as it arrives, feeding the usage tap."""
+) -> tuple[web.StreamResponse, str | None]:
+    """Copy the upstream response to the client as it arrives, feeding the usage tap.
+
+    Returns the response and, if the stream was cut (the upstream broke off or the client
+    left), why: the client's connection is then closed, so it sees a cut stream, never a
+    truncated one that looks complete.
+    """
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
     for name, value in upstream.headers.items():
         if name.lower() not in _HOP:
@@ -121,12 +127,21 @@ async def _stream(
     if upstream.content_length is not None and "Content-Length" in upstream.headers:
         response.content_length = upstream.content_length
     await response.prepare(request)
-    async for chunk in upstream.content.iter_any():
-        await response.write(chunk)
-        if tap is not None:
-            tap.feed(chunk)
-    await response.write_eof()
-    return response
+    try:
+        async for chunk in upstream.content.iter_any():
+            await response.write(chunk)
+            if tap is not None:
+                tap.feed(chunk)
+    except ConnectionError as e:  # first: aiohttp's reset on write is a ClientError too
+        reason = f"the client left: {e or type(e).__name__}"
+    except aiohttp.ClientError as e:
+        reason = f"the upstream broke off: {e or type(e).__name__}"
+    else:
+        await response.write_eof()
+        return response, None
+    if request.transport is not None:
+        request.transport.close()
+    return response, reason
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -144,6 +159,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     url = route.base + request.raw_path
     status = 0
     tap: UsageTap | None = None
+    cut: str | None = None
     try:
         async with app[SESSION].request(
             request.method,
@@ -157,20 +173,20 @@ async def handle(request: web.Request) -> web.StreamResponse:
             if route.kind is not None and "Content-Encoding" not in upstream.headers:
                 sse = upstream.content_type == "text/event-stream"
                 tap = UsageTap(sse=sse)
-            return await _stream(request, upstream, tap)
-    except (aiohttp.ClientConnectorError, aiohttp.ServerTimeoutError) as e:
+            response, cut = await _stream(request, upstream, tap)
+            return response
+    except aiohttp.ClientError as e:  # before any byte of the response: a 502
         status = 502
         return _unreachable(route, e)
-    except aiohttp.ClientError as e:
-        if status:  # the upstream broke off mid-response: the client sees a cut stream
-            raise ConnectionResetError(str(e)) from e
-        status = 502
-        return _unreachable(route, e)
+    except asyncio.CancelledError:  # the client left while the upstream had not answered
+        cut = "the client left"
+        raise
     finally:
         usage = tap.close() if tap is not None else None
         app[STATS].record(route.kind, shaped, usage)
-        if route.kind is not None or status >= 500:
-            app[LOG](_log_line(request.method, request.path, status, shaped, usage, started))
+        if route.kind is not None or status >= 500 or cut:
+            line = _log_line(request.method, request.path, status, shaped, usage, started)
+            app[LOG](line if cut is None else f"{line} stream cut: {cut}")
 
 
 def _log_line(
@@ -182,8 +198,6 @@ def _log_line(
     started: float,
 ) -> str:
     """One line per request: route, status, mode, key prefix, tokens and cached share."""
-    from prefixlib.serve.usage import Usage
-
     parts = [f"prefixlib serve: {method} {path} {status or '-'}", f"mode={shaped.mode}"]
     if shaped.key is not None:
         parts.append(f"key={shaped.key[:16]}")

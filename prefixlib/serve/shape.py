@@ -18,7 +18,7 @@ import orjson
 
 from prefixlib import adapters
 from prefixlib.errors import PrefixlibError
-from prefixlib.pipeline import cache_key
+from prefixlib.pipeline import cache_key, canonicalize
 from prefixlib.policy import Policy
 from prefixlib.serve import encoding
 from prefixlib.serve.config import Mode, ServeConfig
@@ -149,19 +149,36 @@ class Shaper:
         return adapters.openai.shard_key(key, shards=self.config.shards, session=session)
 
     def _divergence(self, key: str, layers: Mapping[str, Any]) -> str | None:
-        """Where this prefix first differs from the previous one with the same key (redacted)."""
-        texts = {name: str(value) for name, value in layers.items()}
+        """Where this prefix first differs from the previous one with the same key.
+
+        Redacted: the layer, line and character offset, and the rules whose edits cover that
+        place (the ones that made the two prefixes one), never the text itself.
+        """
+        texts = {name: v if isinstance(v, str) else repr(v) for name, v in layers.items()}
         previous = self._previous.pop(key, None)
         self._previous[key] = texts
         while len(self._previous) > _KEEP_PREFIXES:
             self._previous.popitem(last=False)
         if previous is None:
             return None
-        for name, text in texts.items():
+        for name in (*texts, *(n for n in previous if n not in texts)):
+            text = texts.get(name, "")
             offset = _first_difference(previous.get(name, ""), text)
             if offset is not None:
-                return f"layer {name} at character {offset}"
-        return "none (identical prefix)"
+                line = text.count("\n", 0, offset) + 1
+                rules = self._rules_at(layers, name, offset, line)
+                return f"layer {name} line {line} character {offset} (rules: {rules or '-'})"
+        return "none"
+
+    def _rules_at(self, layers: Mapping[str, Any], name: str, offset: int, line: int) -> str:
+        """The rules whose edits of layer ``name`` cover ``offset`` (else its line)."""
+        try:
+            changes = canonicalize(**layers, policy=self.policy).changes
+        except (PrefixlibError, ValueError, TypeError):
+            return ""
+        mine = [c for c in changes if c.layer == name]
+        covering = {c.rule for c in mine if c.offset <= offset < c.offset + max(1, len(c.before))}
+        return ",".join(sorted(covering or {c.rule for c in mine if c.line == line}))
 
 
 class _PassThrough(Exception):

@@ -63,8 +63,8 @@ class Stats:
             return
         self.total.add(usage)
         self.modes[shaped.mode] += 1
-        if shaped.reason is not None:
-            self.passed_through[shaped.reason] += 1
+        if shaped.reason is not None:  # counted by its kind: "invalid JSON", "cannot ..."
+            self.passed_through[shaped.reason.split(":", 1)[0]] += 1
         if shaped.key is not None:
             self.keys.setdefault(shaped.key, _Totals()).add(usage)
         if self._metrics is not None:

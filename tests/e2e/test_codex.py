@@ -11,6 +11,7 @@ thread id; in ``key`` mode each body is otherwise byte-identical to what Codex s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
 
 from aiohttp import web
 
+from prefixlib.model import BINDINGS_LEAD
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
 from prefixlib.serve.rawjson import set_top_level_string
@@ -177,3 +180,34 @@ def test_codex_sessions_share_one_key_and_keep_their_bodies(
     # the two sessions did differ (paths, ids), so the shared key is prefixlib's doing
     assert run.client_bodies[0] != run.client_bodies[1]
     assert all(f"key={keys[0][:16]}" in line for line in run.lines)
+
+
+def stable_items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The input items before the bindings message, without their per-session ``id``."""
+    items = body["input"]
+    end = next(i for i, item in enumerate(items) if BINDINGS_LEAD in json.dumps(item))
+    return [{k: v for k, v in item.items() if k != "id"} for item in items[:end]]
+
+
+def test_codex_stable_prefixes_are_byte_identical_in_canonical_mode(
+    codex: Path, loop: Loop, homes: Callable[[str], Path]
+) -> None:
+    run, outputs = two_sessions(codex, loop, homes, "canonical")
+    assert [out.strip().splitlines()[-1] for out in outputs] == ["ok", "ok"]
+    sent = [seen.json() for seen in run.fake.seen]
+    originals = [json.loads(body) for body in run.client_bodies]
+    keys = [body["prompt_cache_key"] for body in sent]
+    assert keys[0] == keys[1]
+    assert keys[0] not in thread_ids(run)
+    # what Codex sent differs in the prefix (paths, date, time zone); what reached the
+    # provider does not: the stable items' text, in order, and the tools, byte for byte
+    without_ids = [[{k: v for k, v in item.items() if k != "id"} for item in body["input"][:3]]
+                   for body in originals]  # fmt: skip
+    assert without_ids[0] != without_ids[1]
+    prefixes = [orjson.dumps(stable_items(body)) for body in sent]
+    assert len(prefixes[0]) > 10_000
+    assert prefixes[0] == prefixes[1]
+    assert orjson.dumps(sent[0]["tools"]) == orjson.dumps(sent[1]["tools"])
+    # the session's own values come after the prefix, and the conversation is Codex's
+    assert sent[0]["input"][-1] == originals[0]["input"][-1]
+    assert all(" mode=canonical " in line for line in run.lines)

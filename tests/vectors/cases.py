@@ -114,4 +114,31 @@ CASES: list[dict[str, Any]] = [
         "developer": "The writable roots are `/Users/bob/api`, `/tmp`, "
         "`/var/folders/ab/cd/T`. Writable roots: C:\\Users\\c\\api and /srv/x",
     },
+    {
+        "name": "derived forms of a root",
+        "base": "Memory: `/home/alice/.claude/projects/-home-alice-work-ledger/memory/`.\n"
+        " - Primary working directory: /home/alice/work/ledger\n"
+        "Open ?dir=%2Fhome%2Falice%2Fwork%2Fledger. You are `/root`, the primary agent.",
+    },
+    {
+        "name": "session time words",
+        "project": "Session started 2026-11-24T10:32:07Z. It is now Tue, 24 Nov 2026 10:32:07"
+        " +0000. The freeze ends 2027-01-04T00:00:00Z. Session started 2026-11-24.",
+    },
+    {
+        "name": "git status block",
+        "base": "gitStatus: This is the git status at the start of the conversation. Note"
+        " that this status is a snapshot in time.\n\nCurrent branch: main\n\nStatus:\n"
+        "M a.py\n\nRecent commits:\nf312fd0 Initial commit",
+    },
+    {
+        "name": "month in a tool description",
+        "project": "The current year is 2026.",
+        "tools": [
+            {
+                "name": "WebSearch",
+                "description": "- The current month is November 2026. Literal {{MONTH_1}}.",
+            }
+        ],
+    },
 ]
