@@ -52,7 +52,10 @@ class Vanished:
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
-    """How two prefixes compare, before and after canonicalisation."""
+    """How two prefixes compare, before and after canonicalisation.
+
+    ``raw_prefix`` and ``prefix`` are the text both share before and after.
+    """
 
     raw_shared: int
     raw_sizes: tuple[int, int]
@@ -63,6 +66,8 @@ class Divergence:
     vanished: tuple[Vanished, ...]
     keys: tuple[str, str]
     bindings: tuple[Mapping[str, str], Mapping[str, str]]
+    raw_prefix: str = ""
+    prefix: str = ""
 
     @property
     def equal(self) -> bool:
@@ -209,14 +214,17 @@ def compare(
         previous, lines = first, count
     raw_a, raw_b = _joined(stages_a[0][1]), _joined(stages_b[0][1])
     canon_a, canon_b = _joined(stages_a[-1][1]), _joined(stages_b[-1][1])
+    raw_shared, shared = _shared(raw_a, raw_b), _shared(canon_a, canon_b)
     return Divergence(
-        raw_shared=_shared(raw_a, raw_b),
+        raw_shared=raw_shared,
         raw_sizes=(len(raw_a), len(raw_b)),
-        shared=_shared(canon_a, canon_b),
+        shared=shared,
         sizes=(len(canon_a), len(canon_b)),
         first=None if cp_a.key == cp_b.key else _first(stages_a[-1][1], stages_b[-1][1]),
         raw_first=_first(stages_a[0][1], stages_b[0][1]),
         vanished=tuple(vanished),
         keys=(cp_a.key, cp_b.key),
         bindings=(cp_a.bindings, cp_b.bindings),
+        raw_prefix=raw_a[:raw_shared].decode("utf-8", "ignore"),
+        prefix=canon_a[:shared].decode("utf-8", "ignore"),
     )
