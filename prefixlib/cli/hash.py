@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
 import secrets
 import sys
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO, cast
 
 from prefixlib.cli._common import (
     EXIT_ERROR,
@@ -91,16 +93,35 @@ def _print_json(value: object) -> None:
 
     # indent: the encoder written in Python, which yields each string as one chunk
     encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=marker)
-    out = sys.stdout
-    out.flush()
+    sys.stdout.flush()
+    out: BinaryIO = getattr(sys.stdout, "buffer", None) or cast(BinaryIO, _TextSink(sys.stdout))
     for chunk in encoder.iterencode(value):
         data = layers.pop(chunk, None)
         if data is None:
-            out.buffer.write(chunk.encode("utf-8"))
+            out.write(chunk.encode("utf-8"))
         else:
-            _write_string(data, out.buffer)
-    out.buffer.write(b"\n")
-    out.buffer.flush()
+            _write_string(data, out)
+    out.write(b"\n")
+    out.flush()
+
+
+class _TextSink(io.RawIOBase):
+    """A text stream without a binary buffer (``main()`` called with stdout redirected to a
+    ``StringIO``) taking bytes: decoded incrementally, as a chunk may end inside a character."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.text.write(self.decoder.decode(bytes(data)))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 def run(args: argparse.Namespace) -> int:
