@@ -26,12 +26,14 @@ from prefixlib.rules.ordering import sort_unordered
 
 __all__ = ["Divergence", "Place", "Vanished", "compare"]
 
-_CONTEXT: Final = 24  # characters of context shown from each side
+_CONTEXT: Final = 24  # characters shown from each side, from the divergence on
+_BEFORE: Final = 16  # and at most this many before it, on its line
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A place in a layer of both prefixes: 1-based line and column, and what follows there."""
+    """A place in a layer of both prefixes: 1-based line and column, and the text around it
+    on each side (from up to 16 characters before it on its line)."""
 
     layer: LayerName
     line: int
@@ -160,9 +162,12 @@ def _first(a: Stage, b: Stage) -> Place | None:
             continue
         k = _shared(x.encode("utf-8"), y.encode("utf-8"))
         k = len(x.encode("utf-8")[:k].decode("utf-8", "ignore"))
+        line_start = x.rfind("\n", 0, k) + 1
         line = x.count("\n", 0, k) + 1
-        column = k - (x.rfind("\n", 0, k) + 1) + 1
-        return Place(name, line, column, x[k : k + _CONTEXT], y[k : k + _CONTEXT])
+        start = max(line_start, k - _BEFORE)  # some of the line before, for the eye
+        return Place(
+            name, line, k - line_start + 1, x[start : k + _CONTEXT], y[start : k + _CONTEXT]
+        )
     return None
 
 
