@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from prefixlib.adapters._parts import (
     Boundary,
+    Kind,
     LayerMap,
     Part,
     Path,
@@ -16,7 +17,7 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import check_parts
-from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools
+from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools_layer
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import InputError
 from prefixlib.model import LAYERS, Binding
@@ -125,20 +126,7 @@ def split_responses(
         is_tools=_is_tools_item,
     )
     parts += found
-    parts, at, bindings = _again(request, parts, boundary, policy)
-    layers = _layers(parts)
-    tools_paths = _tools(request, layers, boundary)
-    if bindings and "tools" in layers:  # descriptions hoisted before (SPEC.md 5.10)
-        layers["tools"] = restore_tools(layers["tools"], bindings, policy)
-    return Split(
-        "responses",
-        layers,
-        tuple(parts),
-        boundary,
-        tools_paths,
-        at,
-        _count_breakpoints(request),
-    )
+    return _finish("responses", request, parts, boundary, policy, tools_items=True)
 
 
 def split_chat(
@@ -157,31 +145,36 @@ def split_chat(
         text_types=CHAT_TEXT,
         has_base=False,
     )
-    parts, at, bindings = _again(request, parts, boundary, policy)
-    layers = _layers(parts)
-    tools_paths = _tools(request, layers)
-    if bindings and "tools" in layers:  # descriptions hoisted before (SPEC.md 5.10)
-        layers["tools"] = restore_tools(layers["tools"], bindings, policy)
-    return Split(
-        "chat",
-        layers,
-        tuple(parts),
-        boundary,
-        tools_paths,
-        at,
-        _count_breakpoints(request),
-    )
+    return _finish("chat", request, parts, boundary, policy, tools_items=False)
 
 
 def _again(
     request: Mapping[str, Any], parts: list[Part], boundary: Boundary, policy: Policy | None
 ) -> tuple[list[Part], Path | None, list[Binding]]:
     """The parts with an earlier preparation's placeholders restored, where its bindings
-    are, and the bindings (:mod:`prefixlib.adapters._rebind`)."""
+    are, and what they hold (:mod:`prefixlib.adapters._rebind`)."""
     found = find_bindings(request, boundary, policy)
     if found is None:
         return parts, None, []
     return restore_parts(parts, found[1], policy), found[0], found[1]
+
+
+def _finish(
+    kind: Kind,
+    request: Mapping[str, Any],
+    parts: list[Part],
+    boundary: Boundary,
+    policy: Policy | None,
+    *,
+    tools_items: bool,
+) -> Split:
+    """The split of a body whose parts and boundary are found."""
+    parts, at, bindings = _again(request, parts, boundary, policy)
+    layers = _layers(parts)
+    paths = _tools(request, layers, boundary if tools_items else None)
+    if bindings and "tools" in layers:
+        layers["tools"] = restore_tools_layer(layers["tools"], bindings, policy)
+    return Split(kind, layers, tuple(parts), boundary, paths, at, _count_breakpoints(request))
 
 
 def split(
