@@ -20,7 +20,7 @@ from blake3 import blake3
 
 from prefixlib.key import frame, frame_head
 from prefixlib.model import CanonicalPrefix
-from prefixlib.utf8 import utf8
+from prefixlib.utf8 import code_units, utf8
 
 __all__ = ["Memo", "memo_key"]
 
@@ -32,14 +32,23 @@ _JOINED_BELOW: Final = 256 * 1024
 _DIGEST_FROM: Final = 16 * 1024
 
 
-def _layer_bytes(value: object) -> bytes | memoryview:
-    """The bytes a raw layer argument is keyed by; their type is part of the frame tag."""
+def _layer_bytes(value: object, *, large: bool) -> tuple[str, bytes | memoryview]:
+    """The bytes a raw layer argument is keyed by, and what they are (part of the frame tag
+    with the argument's type).  In a ``large`` call, a large non-ASCII ``str`` is keyed by
+    its stored characters, hashed on their own without a copy; in a small one, whose key
+    message is joined (a copy in any case), its UTF-8 is fewer bytes to hash."""
     if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):  # a large ASCII str is viewed, not copied
-        return utf8(value) if value.isascii() else value.encode("utf-8", "surrogatepass")
+        return "", value
+    if isinstance(value, str):
+        if value.isascii():  # a large ASCII str is viewed, not copied
+            return "", utf8(value)
+        units = code_units(value) if large else None
+        if units is not None:
+            width, view = units
+            return f":units{width}", view
+        return "", value.encode("utf-8", "surrogatepass")
     # Tool definitions as Python objects: pickle tells 1 from "1" and 1.0, as it must.
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return "", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def memo_key(
@@ -63,9 +72,12 @@ def memo_key(
     for name, path in (roots or {}).items():
         fields.append(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
     raw: list[tuple[str, bytes | memoryview]] = []
+    # by characters, so that the form of each layer depends on the arguments' lengths only
+    large = sum(len(v) for v in layers.values() if isinstance(v, str | bytes)) >= _JOINED_BELOW
     for name, value in layers.items():
         try:
-            raw.append((f"{name}:{type(value).__name__}", _layer_bytes(value)))
+            form, data = _layer_bytes(value, large=large)
+            raw.append((f"{name}:{type(value).__name__}{form}", data))
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
     if sum(len(data) for _, data in raw) < _JOINED_BELOW:  # one buffer, one BLAKE3 call

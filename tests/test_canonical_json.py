@@ -639,13 +639,16 @@ def test_orjson_way_matches_loads_and_dumps_or_declines(value: object) -> None:
         if written is not None:
             assert written == dumps(expected).encode()
         elif not has_float(expected):
-            assert re.search(r"[0-9]{16}", text) or cj._keys_may_part(dumps(expected).encode())
+            may_part = cj._keys_may_part(dumps(expected).encode())
+            assert may_part or (re.search(r"[0-9]{16}", text) and not cj._plain(parsed, set()))
 
 
 @pytest.mark.parametrize(
     ("value", "plain"),
     [
-        ([{"name": "a", "n": 9007199254740991}], False),  # 16 digits: declined, to be safe
+        ([{"name": "a", "n": -9007199254740991}], True),  # 16 digits: the walk says plain
+        ([{"name": "a", "n": 9007199254740992}], False),  # beyond 2**53 - 1
+        ([{"name": "a", "n": 9007199254740991, "x": 0.5}], False),
         ([{"name": "a", "n": 999999999999999}], True),
         ([{"name": "1.5e3", "d": "2.0"}], True),  # numbers in strings are text
         ([{"name": 'q"1.5'}], True),
@@ -858,3 +861,13 @@ def test_dumps_parsed_walks_only_for_text_outside_the_bmp(monkeypatch: pytest.Mo
     for name in ("_dumps", "_members", "_string", "_integer", "_number"):
         monkeypatch.setattr(cj, name, fail)
     assert cj.dumps_parsed(value, floats, "t").decode() == expected
+
+
+@given(
+    st.integers(-(2**64), 2**64)
+    | st.integers(2**53 - 2**20, 2**53 + 2**20)
+    | st.integers(10**15, 10**16 - 1)
+)
+def test_dumps_plain_declines_exactly_the_integers_beyond_a_double(n: int) -> None:
+    written = cj.dumps_plain(cj.parse_plain(f'[{{"name": "a", "n": {n}}}]'))
+    assert (written is None) == (abs(n) > cj.MAX_SAFE_INTEGER)

@@ -104,3 +104,23 @@ def test_layers_of_any_size_are_keyed_by_every_byte(words: int) -> None:
     changed = big[:middle] + "W" + big[middle + 1 :]  # same length, same ends
     assert prefixlib.canonicalize(project=changed).key != first.key
     assert prefixlib.canonicalize(project=big.encode()).key == first.key
+
+
+@pytest.mark.parametrize("words", [2_000, 14_000, 60_000])
+@pytest.mark.parametrize(
+    "char", ["\u00e9", "\u2019", "\U0001f642"], ids=["latin-1", "bmp", "astral"]
+)
+def test_non_ascii_layers_are_keyed_by_every_character(words: int, char: str) -> None:
+    """A large str with one non-ASCII character is keyed by its stored characters
+    (prefixlib.utf8.code_units): equal text hits, a change of one character of the same
+    width misses, and an argument of another type or width is told apart."""
+    big = "word " * words + char
+    first = prefixlib.canonicalize(project=big)
+    assert prefixlib.canonicalize(project=("x" + big)[1:]) is first  # another str object
+    middle = len(big) // 2
+    changed = big[:middle] + "W" + big[middle + 1 :]
+    assert prefixlib.canonicalize(project=changed) is not first
+    assert prefixlib.canonicalize(project=changed).key != first.key
+    assert prefixlib.canonicalize(project=big.encode()).key == first.key
+    widened = big + "\U0001f642"  # four bytes a character now: a different storage
+    assert prefixlib.canonicalize(project=widened).key != first.key

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from prefixlib.utf8 import VIEW_FROM, utf8
+from prefixlib.utf8 import UNITS_FROM, VIEW_FROM, code_units, utf8
 
 ON_CPYTHON = sys.implementation.name == "cpython"
 
@@ -49,3 +49,36 @@ def test_small_and_non_ascii_strs_are_encoded() -> None:
 def test_a_lone_surrogate_is_an_encoding_error() -> None:
     with pytest.raises(UnicodeEncodeError):
         utf8("\udc80" + "a" * VIEW_FROM)
+
+
+@pytest.mark.skipif(not ON_CPYTHON, reason="the storage is CPython's")
+@pytest.mark.parametrize(
+    ("text", "width", "codec"),
+    [
+        ("café " * UNITS_FROM, 1, "latin-1"),
+        ("a\u2019b " * UNITS_FROM, 2, "utf-16-le"),
+        ("\U0001f642 " * UNITS_FROM, 4, "utf-32-le"),
+        ("\udc80" + "é" * UNITS_FROM, 2, "utf-16-le"),  # a lone surrogate is stored too
+        (("x" * UNITS_FROM + "é")[1:], 1, "latin-1"),  # a slice is a new compact str
+    ],
+    ids=["latin-1", "bmp", "astral", "surrogate", "slice"],
+)
+def test_code_units_are_the_stored_characters(text: str, width: int, codec: str) -> None:
+    units = code_units(text)
+    assert units is not None
+    assert units[0] == width
+    assert units[1].readonly
+    assert bytes(units[1]) == text.encode(codec, "surrogatepass")
+
+
+@pytest.mark.skipif(not ON_CPYTHON, reason="the storage is CPython's")
+def test_code_units_keep_the_str_alive() -> None:
+    units = code_units("".join(["é", "y" * UNITS_FROM, "z"]))  # the only reference is the view's
+    gc.collect()
+    assert units is not None
+    assert bytes(units[1][:1]) + bytes(units[1][-1:]) == b"\xe9z"
+
+
+def test_small_and_ascii_strs_have_no_code_units_view() -> None:
+    assert code_units("é" * (UNITS_FROM - 1)) is None
+    assert code_units("a" * UNITS_FROM * 2) is None

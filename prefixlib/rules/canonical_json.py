@@ -455,8 +455,8 @@ def dumps_plain(value: object) -> bytes | None:
     That text is RFC 8785's unless it holds a float (written apart, section 3.2.2.3), an
     integer beyond 2**53 - 1 (RFC 8785 has doubles only), or keys that UTF-16 orders apart
     from code points (see :func:`dumps_parsed`), which a scan of the text rules out: a
-    number with a point or an exponent, or of 16 digits and more, outside strings.  (A walk
-    of the value, :func:`_plain`, cost ~3x the scan.)
+    number with a point or an exponent, or an integer beyond 2**53 - 1, outside strings.  (A
+    walk of the value, :func:`_plain`, cost ~3x the scan.)
     """
     try:
         data = orjson.dumps(value, option=_ORJSON_OPTIONS)
@@ -469,9 +469,23 @@ def dumps_plain(value: object) -> bytes | None:
     return None
 
 
-#: Outside strings, a number with a fraction or exponent, or of 16 digits or more (>= 10**15,
-#: a bound below 2**53 - 1: a longer one within it takes the walk).
-_NOT_PLAIN_NUMBER = matcher(rb'(?:[^"]|"(?:[^"\\]|\\.)*")*(?:[0-9][.eE]|[0-9]{16})')
+def _digits_above(bound: str) -> bytes:
+    """An RE2 pattern for a run of digits greater than ``bound`` (digits, no leading zero):
+    a longer run, or one as long with a greater digit after a common start."""
+    longer = b"[0-9]{%d}" % (len(bound) + 1)
+    same = (
+        bound[:i].encode() + b"[%c-9][0-9]{%d}" % (ord(bound[i]) + 1, len(bound) - i - 1)
+        for i in range(len(bound))
+        if bound[i] != "9"
+    )
+    return b"|".join((longer, *same))
+
+
+#: Outside strings, a number with a fraction or exponent, or an integer beyond 2**53 - 1 in
+#: magnitude (JSON Schema's 9007199254740991 is within).
+_NOT_PLAIN_NUMBER = matcher(
+    rb'(?:[^"]|"(?:[^"\\]|\\.)*")*(?:[0-9][.eE]|' + _digits_above(str(MAX_SAFE_INTEGER)) + b")"
+)
 
 
 def _keys_may_part(data: bytes) -> bool:
