@@ -22,6 +22,7 @@ import io
 import json
 import sys
 import tempfile
+import unittest.mock
 from pathlib import Path
 
 try:
@@ -42,15 +43,35 @@ _CHOICES = (("--layer", "project"), ("--layer", "base"), ("--tools",))
 _HAS_CHECK = importlib.util.find_spec("prefixlib.cli.check") is not None
 
 
+def _no_fsync(fd: int) -> None:
+    """``os.fsync`` while fuzzing: durability is not what the target tests, and a sync per
+    rewrite made it several times slower."""
+
+
 def run(argv: list[str]) -> tuple[int, str, str]:
     """Run the command line in this process: exit status, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    out, err = _stream(), _stream()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        unittest.mock.patch("os.fsync", _no_fsync),
+    ):
         try:
             status = cli(argv)
         except SystemExit as e:  # argparse
             status = e.code if isinstance(e.code, int) else 2
-    return status, out.getvalue(), err.getvalue()
+    return status, _text(out), _text(err)
+
+
+def _stream() -> io.TextIOWrapper:
+    """A text stream with a ``buffer``, as ``sys.stdout`` has (the CLI writes bytes there)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="\n")
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    data: bytes = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    return data.decode("utf-8")
 
 
 def check(data: bytes) -> None:

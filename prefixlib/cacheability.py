@@ -6,7 +6,7 @@ Pure: the token counter is a function given or found (the ``tokens`` extra); no 
 Tokens are counted exactly with the ``tokens`` extra (``pip install 'prefixlib[tokens]'``,
 the ``toktok-rs`` package, whose o200k_base and cl100k_base vocabularies are compiled into
 its wheel, so counting needs no download).  Without it they are estimated as
-``ceil(UTF-8 bytes / 4)``, and the report says so.  OpenAI's models since gpt-4o use
+``ceil(UTF-8 bytes / 4.5)``, and the report says so.  OpenAI's models since gpt-4o use
 o200k_base; Anthropic's and Google's tokenizers are not public, so their counts are the
 o200k_base count too, an approximation the report names.
 """
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from prefixlib.errors import ArgumentError
 from prefixlib.model import LAYERS, CanonicalPrefix, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
@@ -97,8 +98,10 @@ PROVIDER_OF: Final = (
     ("openai", re.compile(r"gpt-|o\d|chatgpt|codex")),
 )
 
-#: The estimate without the tokens extra: UTF-8 bytes per token.
-BYTES_PER_TOKEN: Final = 4
+#: The estimate without the tokens extra: UTF-8 bytes per o200k_base token.  Measured on
+#: the shared corpus and captures (29 texts): the estimate is 0.61 to 1.23 times the exact
+#: count, median 1.06; on the two captured stable prefixes as sent, 1.05 and 0.96.
+BYTES_PER_TOKEN: Final = 4.5
 
 
 @dataclass(frozen=True)
@@ -370,6 +373,8 @@ def cacheability(
     """Canonicalise a prefix and report its cacheability (README "Cacheability report"):
     its length in bytes and tokens, the first volatile value left in it, and per provider
     whether it reaches the minimum cacheable size."""
+    if model is not None and not isinstance(model, str):
+        raise ArgumentError(f"model must be str or None, not {type(model).__name__}")
     prefix = canonicalize(
         base=base,
         developer=developer,

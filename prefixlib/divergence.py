@@ -26,12 +26,14 @@ from prefixlib.rules.ordering import sort_unordered
 
 __all__ = ["Divergence", "Place", "Vanished", "compare"]
 
-_CONTEXT: Final = 24  # characters of context shown from each side
+_CONTEXT: Final = 24  # characters shown from each side, from the divergence on
+_BEFORE: Final = 16  # and at most this many before it, on its line
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A place in a layer of both prefixes: 1-based line and column, and what follows there."""
+    """A place in a layer of both prefixes: 1-based line and column, and the text around it
+    on each side (from up to 16 characters before it on its line)."""
 
     layer: LayerName
     line: int
@@ -52,7 +54,10 @@ class Vanished:
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
-    """How two prefixes compare, before and after canonicalisation."""
+    """How two prefixes compare, before and after canonicalisation.
+
+    ``raw_prefix`` and ``prefix`` are the text both share before and after.
+    """
 
     raw_shared: int
     raw_sizes: tuple[int, int]
@@ -63,6 +68,8 @@ class Divergence:
     vanished: tuple[Vanished, ...]
     keys: tuple[str, str]
     bindings: tuple[Mapping[str, str], Mapping[str, str]]
+    raw_prefix: str = ""
+    prefix: str = ""
 
     @property
     def equal(self) -> bool:
@@ -155,9 +162,12 @@ def _first(a: Stage, b: Stage) -> Place | None:
             continue
         k = _shared(x.encode("utf-8"), y.encode("utf-8"))
         k = len(x.encode("utf-8")[:k].decode("utf-8", "ignore"))
+        line_start = x.rfind("\n", 0, k) + 1
         line = x.count("\n", 0, k) + 1
-        column = k - (x.rfind("\n", 0, k) + 1) + 1
-        return Place(name, line, column, x[k : k + _CONTEXT], y[k : k + _CONTEXT])
+        start = max(line_start, k - _BEFORE)  # some of the line before, for the eye
+        return Place(
+            name, line, k - line_start + 1, x[start : k + _CONTEXT], y[start : k + _CONTEXT]
+        )
     return None
 
 
@@ -209,14 +219,17 @@ def compare(
         previous, lines = first, count
     raw_a, raw_b = _joined(stages_a[0][1]), _joined(stages_b[0][1])
     canon_a, canon_b = _joined(stages_a[-1][1]), _joined(stages_b[-1][1])
+    raw_shared, shared = _shared(raw_a, raw_b), _shared(canon_a, canon_b)
     return Divergence(
-        raw_shared=_shared(raw_a, raw_b),
+        raw_shared=raw_shared,
         raw_sizes=(len(raw_a), len(raw_b)),
-        shared=_shared(canon_a, canon_b),
+        shared=shared,
         sizes=(len(canon_a), len(canon_b)),
         first=None if cp_a.key == cp_b.key else _first(stages_a[-1][1], stages_b[-1][1]),
         raw_first=_first(stages_a[0][1], stages_b[0][1]),
         vanished=tuple(vanished),
         keys=(cp_a.key, cp_b.key),
         bindings=(cp_a.bindings, cp_b.bindings),
+        raw_prefix=raw_a[:raw_shared].decode("utf-8", "ignore"),
+        prefix=canon_a[:shared].decode("utf-8", "ignore"),
     )

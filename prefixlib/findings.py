@@ -152,10 +152,14 @@ class _Lines:
         shift = self.bom if line == 0 else 0
         if original == nfc:
             return column + 1 + shift
+        # the last prefix of the original whose NFC is no longer than the column: where
+        # the NFC character at the column begins (a base before its combining marks)
+        found = 0
         for i in range(len(original) + 1):
-            if len(unicodedata.normalize("NFC", original[:i])) >= column:
-                return i + 1 + shift
-        return len(original) + 1 + shift
+            if len(unicodedata.normalize("NFC", original[:i])) > column:
+                break
+            found = i
+        return found + 1 + shift
 
     def cleaned_column(self, line: int, column: int) -> int:
         """The 1-based original column of 0-based ``column`` in the cleaned line ``line``."""

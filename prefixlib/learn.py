@@ -122,6 +122,8 @@ def learn(samples: Sequence[Mapping[str, Any] | str], *, policy: Policy | None =
     with any of ``base``, ``developer``, ``project``, ``tools``) or a ``str`` (the project
     layer).  ``policy`` is the policy to extend (default: the default policy).
     """
+    if isinstance(samples, str | bytes) or not isinstance(samples, Sequence):
+        raise ArgumentError(f"samples must be a list of prefixes, not {type(samples).__name__}")
     layers = [_layers(sample, index) for index, sample in enumerate(samples)]
     if len(layers) < 2:
         raise ArgumentError("learn needs two or more samples of the same project")

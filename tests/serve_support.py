@@ -14,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -311,6 +312,8 @@ class FakeProvider:
     events: int = 1  # repeat the delta events this many times (long streams)
     #: when set, a stream's connection is dropped after this many events
     break_after: int | None = None
+    #: "gzip" or "zstd": streams are sent compressed, flushed event by event
+    compress: str | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=1 << 28)
@@ -358,6 +361,19 @@ class FakeProvider:
             )
         return web.json_response({})
 
+    def packer(self) -> Callable[[bytes], bytes]:
+        """Compresses one event at a time, each flushed; ``b""`` ends the stream."""
+        if self.compress == "gzip":
+            gz = zlib.compressobj(wbits=31)
+            return lambda e: gz.compress(e) + gz.flush(zlib.Z_SYNC_FLUSH if e else zlib.Z_FINISH)
+        if self.compress == "zstd":
+            zs = zstandard.ZstdCompressor().compressobj()
+            flush = zstandard.COMPRESSOBJ_FLUSH_BLOCK
+            return lambda e: (
+                zs.compress(e) + zs.flush(flush if e else zstandard.COMPRESSOBJ_FLUSH_FINISH)
+            )
+        return bytes
+
     async def stream(self, request: web.Request, events: list[bytes]) -> web.StreamResponse:
         response = web.StreamResponse(
             headers={
@@ -366,6 +382,11 @@ class FakeProvider:
                 "x-request-id": "req_fake",
             }
         )
+        pack = self.packer()
+        if self.compress:
+            events = [*events, b""]  # the end of the compressed stream
+        if self.compress:
+            response.headers["Content-Encoding"] = self.compress
         await response.prepare(request)
         if self.events > 1:  # a long stream: the middle events repeated
             events = events[:1] + events[1:-1] * self.events + events[-1:]
@@ -374,7 +395,7 @@ class FakeProvider:
                 if i == self.break_after and request.transport is not None:
                     request.transport.close()
                     return response
-                await response.write(event)
+                await response.write(pack(event))
                 if i == 0 and self.hold is not None:
                     await asyncio.wait_for(self.hold.wait(), 10)
                 if self.pace:

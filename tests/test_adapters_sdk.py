@@ -25,6 +25,10 @@ from tests.test_adapters import capture
 openai = pytest.importorskip("openai", reason="the test extra installs openai")
 anthropic = pytest.importorskip("anthropic", reason="the test extra installs anthropic")
 
+# The SDKs warn about models near their end of life; the test extra installs the newest SDK,
+# whose list of such models grows, and the model names here only label the requests.
+pytestmark = pytest.mark.filterwarnings(r"ignore:The model .* is deprecated:DeprecationWarning")
+
 BLOCK = 128
 MINIMUM = 1024
 
@@ -473,6 +477,20 @@ def test_claude_capture_through_the_anthropic_sdk(
     assert sent["messages"][1:] == raw["messages"][1:]
     assert json.dumps(sent).count('"cache_control"') <= 4
     assert sorted(t["name"] for t in raw["tools"]) == [t["name"] for t in sent["tools"]]
+
+
+def test_claude_sessions_through_the_anthropic_sdk(server: Recorder, anthropic_client: Any) -> None:
+    """The two Claude Code sessions send one stable prefix; the second reads it cached."""
+    client = anthropic_client
+    prepared = [adapters.prepare(capture(name)) for name in ("claude-a", "claude-b")]
+    usages = [call(client.messages.create, p, stream=True) for p in prepared]
+    (_, _, a), (_, _, b) = server.requests
+    assert prepared[0].key == prepared[1].key
+    stable = [json.dumps([s["tools"], s["system"], s["messages"][0]["content"][0]]) for s in (a, b)]
+    assert stable[0] == stable[1]
+    assert "{{ROOT_1}} = /home/bob/src/ledger" in b["messages"][0]["content"][1]["text"]
+    assert usages[0].cache_read_input_tokens == 0
+    assert usages[1].cache_read_input_tokens > 4096
 
 
 def messages_session(cwd: str, date: str, session: str, order: int) -> dict[str, Any]:

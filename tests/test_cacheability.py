@@ -64,13 +64,13 @@ def test_exact_counts_equal_a_second_implementation(encoding: str) -> None:
 def test_without_the_extra_counts_are_estimated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cacheability_module, "exact_counter", lambda encoding="": None)
     count = cacheability_module.count_tokens(["x" * 4001])
-    assert (count.tokens, count.exact) == (1001, False)
-    assert "estimated as UTF-8 bytes / 4" in count.method
+    assert (count.tokens, count.exact) == (890, False)
+    assert "estimated as UTF-8 bytes / 4.5" in count.method
     assert "prefixlib[tokens]" in count.method
     report = prefixlib.cacheability(project="word " * 400, model="gpt-5")
     assert report.tokens.exact is False
     assert report.warnings == [
-        "stable prefix is about 500 tokens: below OpenAI's 1024-token minimum, "
+        "stable prefix is about 445 tokens: below OpenAI's 1024-token minimum, "
         "nothing will be cached"
     ]
 
@@ -132,16 +132,18 @@ def test_without_a_model_every_distinct_minimum() -> None:
 
 
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-TOOL = "Index built 2026-11-24T10:00 from /home/alice/x"
+MONTH = {"m": {"default": "The current month is November 2026"}}
+STAMP = "2026-11-24T10:00"
 VOLATILE = [
-    ({"project": "ok\nThe current month is November 2026.\n"},
-     ("month", "November 2026", "project", 2, 22)),
-    ({"tools": [{"name": "t", "description": TOOL}]},
-     ("timestamp", "2026-11-24T10:00", "tools", 1, 30)),
+    # tool schemas are never hoisted (descriptions are, SPEC.md 5.10)
+    ({"tools": [{"name": "t", "parameters": {"properties": MONTH}}]},
+     ("month", "November 2026", "tools", 1, 79)),
+    ({"tools": [{"name": "t", "parameters": {"properties": {"s": {"default": STAMP}}}}]},
+     ("timestamp", "2026-11-24T10:00", "tools", 1, 58)),
     ({"tools": [{"name": "t", "description": "files in /var/folders/x/T"}]},
      ("temp dir", "/var/folders/x", "tools", 1, 27)),
-    ({"tools": [{"name": "t", "description": "The current date is 2026-11-24."}]},
-     ("date", "2026-11-24", "tools", 1, 38)),
+    ({"tools": [{"name": "t", "parameters": {"examples": ["The current date is 2026-11-24."]}}]},
+     ("date", "2026-11-24", "tools", 1, 61)),
     ({"developer": "Run 9f86d081884c7d659a2feaa0c55ad015 first.\n"},
      ("id", "9f86d081884c7d659a2feaa0c55ad015", "developer", 1, 5)),
     # instructions, not session state (README "Volatile values"), and hoisted values
@@ -149,6 +151,7 @@ VOLATILE = [
     ({"base": f"The staging tenant is {UUID}. Deploy in Europe/Berlin hours.\n"}, None),
     ({"base": "Knowledge cutoff: January 2026. Limit 9007199254740991.\n"}, None),
     ({"base": "Today's date is 2026-11-24.\n"}, None),
+    ({"project": "ok\nThe current month is November 2026.\n"}, None),
 ]  # fmt: skip
 
 
@@ -178,8 +181,7 @@ def test_prepared_tokens_and_report_on_the_captures() -> None:
     assert report.warnings == []
     claude = adapters.prepare(capture("claude-a")).cacheability()
     assert claude.checks[0].minimum.tokens == 4096
-    assert claude.volatile is not None
-    assert (claude.volatile.layer, claude.volatile.value) == ("tools", "November 2026")
+    assert claude.volatile is None  # the month in WebSearch's description is hoisted
 
 
 # --- prefixlib report ------------------------------------------------------------------
@@ -203,10 +205,12 @@ def test_report_a_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_report_a_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    since = {"since": {"type": "string", "default": "2026-11-24T10:00"}}
     body = {
         "model": "claude-sonnet-4-6",
-        "system": "The current month is November 2026.\n" + "Be careful.\n" * 400,
+        "system": "Be careful.\n" * 400,
         "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"name": "log", "input_schema": {"type": "object", "properties": since}}],
         "max_tokens": 5,
     }
     path = tmp_path / "request.json"
@@ -214,7 +218,7 @@ def test_report_a_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["report", str(path)]) == 1  # a volatile value is left
     out, err = capsys.readouterr()
     assert "model          claude-sonnet-4-6" in out
-    assert "volatile       base:1:22: month 'November 2026'" in out
+    assert "volatile       tools:1:53: timestamp '2026-11-24T10:00'" in out
     assert "volatile value left in the stable prefix" in err
     assert main(["report", "--json", str(path)]) == 1
     (data,) = json.loads(capsys.readouterr().out)

@@ -527,3 +527,18 @@ def test_internal_error_is_one_line_and_exit_123(
     monkeypatch.setattr(check, "prompt_files", broken)
     assert main(["check"]) == 123
     assert capsys.readouterr().err == "error: internal error: RuntimeError: a bug\n"
+
+
+def test_diff_marks_a_missing_final_newline(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--diff", "prompts/review.txt"]) == 1
+    out = capsys.readouterr().out
+    assert out.endswith("-b\n\\ No newline at end of file\n+b\n")
+    patched = (
+        subprocess.run(
+            ["patch", "-p0", "--dry-run"], input=out, text=True, capture_output=True, cwd=repo
+        )
+        if shutil.which("patch")
+        else None
+    )
+    if patched is not None:
+        assert patched.returncode == 0, patched.stdout + patched.stderr

@@ -153,3 +153,17 @@ def test_diff_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "not a request body" in capsys.readouterr().err
     assert main(["diff", "-", "-"]) == 2
     assert "stdin (-) named twice" in capsys.readouterr().err
+
+
+def test_diff_tokens(prompts: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from prefixlib.cacheability import exact_counter
+
+    counter = exact_counter()
+    if counter is None:
+        pytest.skip("the tokens extra is not installed (pip install 'prefixlib[tokens]')")
+    assert main(["diff", "--json", "--tokens", prompts["b"], prompts["c"]]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["canonical"]["shared_tokens"] == counter("# Rules\n\nToday's date is {{DATE_1}}.\n")
+    assert data["raw"]["shared_tokens"] == counter("# Rules\n\nToday's date is 2026-11-29.\n")
+    assert main(["diff", "--tokens", "--encoding", "nope", prompts["b"], prompts["c"]]) == 2
+    assert "error: --encoding nope: " in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,16 +28,22 @@ VECTORS: list[dict[str, Any]] = json.loads(
 
 #: Runs ``prefixlib.cli.main`` on each argument list of stdin's JSON, printing name -> key.
 DRIVER = """
-import contextlib, io, json, sys
+import contextlib, io, json, locale, sys
+try:  # the whole locale, as a host application that calls setlocale has it
+    active = locale.setlocale(locale.LC_ALL, "")
+except locale.Error:
+    active = "unavailable"
 import prefixlib
 from prefixlib.cli import main
 keys = {}
 for name, argv in json.load(sys.stdin).items():
-    out = io.StringIO()
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # the CLI writes to stdout.buffer
     with contextlib.redirect_stdout(out):
         status = main(argv)
-    keys[name] = json.loads(out.getvalue())["key"] if status == 0 else f"exit {status}"
-print(json.dumps({"file": prefixlib.__file__, "keys": keys}))
+    out.flush()
+    text = out.buffer.getvalue().decode("utf-8")
+    keys[name] = json.loads(text)["key"] if status == 0 else f"exit {status}"
+print(json.dumps({"file": prefixlib.__file__, "keys": keys, "locale": active}))
 """
 
 
@@ -119,23 +126,42 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def _locale(name: str) -> str | None:
-    """``name`` if the system has that locale, else None."""
-    found = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False).stdout
-    wanted = name.lower().replace("-", "")
-    return name if wanted in found.lower().replace("-", "").split() else None
+@pytest.fixture(scope="module")
+def turkish(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment that makes tr_TR.UTF-8 available: nothing where the system has it,
+    else ``LOCPATH`` naming one compiled here from the system's locale sources (no root)."""
+    found = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False)
+    if "tr_tr.utf8" in found.stdout.lower().replace("-", "").split():
+        return {}
+    source = Path("/usr/share/i18n/locales/tr_TR")
+    if shutil.which("localedef") is None or not source.is_file():
+        pytest.skip("locale tr_TR.UTF-8 is not installed, nor localedef and its sources to make it")
+    folder = tmp_path_factory.mktemp("locales")
+    subprocess.run(
+        ["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")],
+        check=True,
+        capture_output=True,
+    )
+    return {"LOCPATH": str(folder)}
 
 
+#: Each dimension takes several values across the cases; a case varies several at once, so the
+#: matrix is six fresh interpreters (plus the wheel and the console script).
 ENVIRONMENTS: dict[str, dict[str, str]] = {
-    "hashseed-0": {"PYTHONHASHSEED": "0"},
-    "hashseed-12345": {"PYTHONHASHSEED": "12345"},
-    "hashseed-random": {"PYTHONHASHSEED": "random"},
-    "locale-C": {"LANG": "C", "LC_ALL": "C"},
-    "locale-C.UTF-8": {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"},
-    "locale-tr_TR.UTF-8": {"LANG": "tr_TR.UTF-8", "LC_ALL": "tr_TR.UTF-8"},
-    "tz-kiritimati": {"TZ": "Pacific/Kiritimati"},
+    "hashseed-0-locale-C": {"PYTHONHASHSEED": "0", "LANG": "C", "LC_ALL": "C"},
+    "hashseed-12345-C.UTF-8-kiritimati": {
+        "PYTHONHASHSEED": "12345",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "Pacific/Kiritimati",
+    },
+    "hashseed-random-tr_TR.UTF-8": {
+        "PYTHONHASHSEED": "random",
+        "LANG": "tr_TR.UTF-8",
+        "LC_ALL": "tr_TR.UTF-8",
+    },
     "tz-st-johns-cwd-root": {"TZ": "America/St_Johns", "cwd": "/"},
-    "cwd-with-own-policy": {"cwd": "hostile"},
+    "cwd-with-own-policy": {"cwd": "hostile", "TZ": "UTC"},
     "no-utf8-mode": {"PYTHONUTF8": "0", "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "utf-8"},
 }
 
@@ -170,15 +196,17 @@ def _expected() -> dict[str, str]:
 
 @pytest.mark.parametrize("name", list(ENVIRONMENTS))
 def test_keys_are_the_same_in_every_environment(
-    inputs: tuple[Path, dict[str, list[str]]], name: str
+    inputs: tuple[Path, dict[str, list[str]]], request: pytest.FixtureRequest, name: str
 ) -> None:
     folder, commands = inputs
     env = dict(ENVIRONMENTS[name])
-    if "LC_ALL" in env and env["LC_ALL"] not in ("C", "C.UTF-8") and not _locale(env["LC_ALL"]):
-        pytest.skip(f"locale {env['LC_ALL']} is not installed here (locale -a does not list it)")
+    if env.get("LC_ALL", "").startswith("tr_TR"):
+        env.update(request.getfixturevalue("turkish"))
     cwd = env.pop("cwd", str(folder))
     cwd_path = folder / "cwd" if cwd == "hostile" else Path(cwd)
     result = _run(commands, env, cwd_path)
+    if "LC_ALL" in env:
+        assert result["locale"].replace("-", "").lower() == env["LC_ALL"].replace("-", "").lower()
     assert result["keys"] == _expected()
 
 

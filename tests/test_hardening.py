@@ -96,7 +96,13 @@ CATALOGUE: list[tuple[str, dict[str, bytes], list[str], str]] = [
         "tools-nested-100000-deep",
         {"t.json": b"[" * 100_000 + b"]" * 100_000},
         ["--tools", "t.json"],
-        r"{d}/t.json: value is nested too deeply",
+        r"{d}/t.json:1:100000: value is nested too deeply \(100000 levels here\)",
+    ),
+    (
+        "tools-nested-deep-in-a-schema",
+        {"t.json": b'[{"name": "a",\n  "p": ' + b"[" * 5000 + b"]" * 5000 + b"}]"},
+        ["--tools", "t.json"],
+        r"{d}/t.json:2:5007: value is nested too deeply \(5002 levels here\)",
     ),
     (
         "policy-unknown-field",
@@ -262,6 +268,11 @@ WRONG_TYPES: list[tuple[str, Callable[[], object], str]] = [
         lambda: prefixlib.derive_keys({}, policy="default"),
         "policy must be a prefixlib.Policy",
     ),
+    ("cacheability-model", lambda: prefixlib.cacheability(model=5), "model must be str"),
+    ("cacheability-roots", lambda: prefixlib.cacheability(roots=["/a"]), "roots must be a"),
+    ("learn-int", lambda: prefixlib.learn(5), "samples must be a list of prefixes, not int"),  # type: ignore[arg-type]
+    ("learn-str", lambda: prefixlib.learn("ab"), "samples must be a list of prefixes, not str"),
+    ("learn-sample", lambda: prefixlib.learn([{"base": 1}, "x"]), "base must be str, bytes"),
 ]
 
 

@@ -27,7 +27,7 @@ from multidict import CIMultiDict
 
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
-from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop
+from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop, decode
 
 CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "captures"
 
@@ -236,6 +236,19 @@ def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) 
         loop.run(go())
     assert "200 mode=off" in s.lines[0]
     assert "stream cut: the upstream broke off" in s.lines[0]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "zstd"])
+def test_compressed_stream_passes_through_and_its_usage_is_read(loop: Loop, coding: str) -> None:
+    s = Setup(loop, openai_mode="off")
+    s.fake.compress = coding
+    status, headers, raw = s.request("POST", "/v1/responses", body=RESPONSES_BODY)
+    assert status == 200
+    assert headers["Content-Encoding"] == coding
+    text = decode(raw, coding)
+    assert text.startswith(b"event: response.created\n")
+    assert text.endswith(b"\n\n")
+    assert f"input=1000 cached={CACHED_TOKENS}" in s.lines[0]
 
 
 def test_fifty_concurrent_streams(loop: Loop) -> None:
@@ -447,3 +460,18 @@ def test_sigint_lets_an_in_flight_stream_finish(loop: Loop, tmp_path: Path) -> N
     assert process.returncode == 0
     assert "prefixlib serve: stopping" in err
     assert "Traceback" not in err
+
+
+def test_cli_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "prefixlib", "serve", "--no-config", "--port", str(port)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -187,9 +187,10 @@ def test_two_instances_give_one_key(loop: Loop) -> None:
 # -- the real SDKs pointed at the proxy ------------------------------------------------------
 
 
-def test_openai_sdk_through_the_proxy(loop: Loop) -> None:
+@pytest.mark.parametrize("mode", ["key", "canonical"])
+def test_openai_sdk_through_the_proxy(loop: Loop, mode: str) -> None:
     openai = pytest.importorskip("openai", reason="the openai SDK comes with the test extra")
-    s = Setup(loop)
+    s = Setup(loop, openai_mode=mode)
     client = openai.OpenAI(base_url=s.url + "/v1", api_key="sk-test", max_retries=0)
     request: dict[str, Any] = json.loads(capture("codex-a"))
     del request["client_metadata"], request["stream"]
@@ -211,7 +212,10 @@ def test_openai_sdk_through_the_proxy(loop: Loop) -> None:
     keys = [seen.json().get("prompt_cache_key") for seen in s.fake.seen]
     assert all(key and key.startswith("pl1_") for key in keys)
     assert len(s.lines) == 3
+    assert all(f"mode={mode} " in line for line in s.lines)
     assert "passed through" not in " ".join(s.lines)
+    if mode == "canonical":  # the bindings follow the canonical prefix
+        assert "<session_bindings>" in json.dumps(s.fake.seen[0].json()["input"])
 
 
 def test_anthropic_sdk_through_the_proxy(loop: Loop) -> None:

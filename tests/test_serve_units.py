@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
 
@@ -35,12 +37,25 @@ RAW_CASES = [
         b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"t"}',
         b'{"x":"\xc3\xa9\\\\","prompt_cache_key":"K"}',
     ),
+    # the top-level name spelled with an escape, and a nested one with the same value
+    (
+        b'{"m":{"prompt_cache_key":"t"},"prompt_\\u0063ache_key":"t"}',
+        b'{"m":{"prompt_cache_key":"t"},"prompt_\\u0063ache_key":"K"}',
+    ),
+    (
+        b'{"s":"\\"prompt_cache_key\\": 1","prompt_cache_key": "t" }',
+        b'{"s":"\\"prompt_cache_key\\": 1","prompt_cache_key": "K" }',
+    ),
 ]
 
 
+@pytest.mark.parametrize("given_parsed", [False, True], ids=["scan", "find"])
 @pytest.mark.parametrize(("body", "expected"), RAW_CASES)
-def test_set_top_level_string_changes_only_that_value(body: bytes, expected: bytes) -> None:
-    out = set_top_level_string(body, "prompt_cache_key", "K")
+def test_set_top_level_string_changes_only_that_value(
+    body: bytes, expected: bytes, given_parsed: bool
+) -> None:
+    parsed = json.loads(body) if given_parsed else None
+    out = set_top_level_string(body, "prompt_cache_key", "K", parsed=parsed)
     assert out == expected
     assert json.loads(out)["prompt_cache_key"] == "K"
 
@@ -134,3 +149,40 @@ def test_serve_table_and_its_errors() -> None:
         ServeConfig().with_table({"mode": "fast"}, source="p.toml")
     with pytest.raises(ValueError, match=r"\[serve\] port: invalid value 70000"):
         ServeConfig().with_table({"port": 70000}, source="p.toml")
+
+
+_leaf = st.one_of(st.none(), st.integers(), st.text(alphabet='ab"\\{}[]:, \u00e9'), st.booleans())
+_names = st.sampled_from(["prompt_cache_key", "a", "b", 'q"', "\\"])
+_json = st.recursive(
+    _leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_names, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    top=st.dictionaries(_names, _json, max_size=5),
+    indent=st.sampled_from([None, 1]),
+    ascii_only=st.booleans(),
+)
+def test_set_top_level_string_fast_and_scan_agree(
+    top: dict[str, object], indent: int | None, ascii_only: bool
+) -> None:
+    data = json.dumps(top, indent=indent, ensure_ascii=ascii_only).encode()
+    scanned = set_top_level_string(data, "prompt_cache_key", "K")
+    assert set_top_level_string(data, "prompt_cache_key", "K", parsed=top) == scanned
+    after = json.loads(scanned)
+    assert after.pop("prompt_cache_key") == "K"
+    top.pop("prompt_cache_key", None)
+    assert after == top
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [("same", "same", None), ("abc", "abd", 2), ("ab", "abc", 2), ("", "x", 0), ("xa", "ya", 0)],
+)
+def test_first_difference(a: str, b: str, expected: int | None) -> None:
+    from prefixlib.serve.shape import _first_difference
+
+    assert _first_difference(a, b) == expected
+    assert _first_difference(b, a) == expected

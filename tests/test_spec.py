@@ -21,7 +21,11 @@ LINES = (
     + [f"AGENTS_HEADER: {context._AGENTS_HEADER}"]
     + [f"CONTEXT_TAGS: {' | '.join(context.CONTEXT_TAGS)}"]
     + [f"SENTENCE_LABELS: {' | '.join(timestamps.SENTENCE_LABELS)}"]
-    + [f"{kind} heading: {heading}\n{kind} body: {body}" for kind, heading, body in blocks.BLOCKS]
+    + [
+        f"{kind} heading: {heading}\n{kind} body: {body}"
+        + (f"\n{kind} trailer: {end}" if end else "")
+        for kind, heading, body, end in blocks.BLOCKS
+    ]
     + [f"JSON_FIELD_START: {descriptions.JSON_FIELD_START}"]
     + [f"JSON_BOUNDARY: {descriptions.JSON_BOUNDARY}"]
     + [

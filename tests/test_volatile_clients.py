@@ -304,3 +304,88 @@ def test_aider_platform_lines() -> None:
     # the shell is configuration: another shell is another prefix
     zsh = prefixlib.canonicalize(base=_aider("2026-11-30", "/usr/bin/zsh"), memo=False)
     assert zsh.key != a.key
+
+
+# --- block bindings and description hoisting through the adapters, turn after turn ---
+
+_SNAPSHOT = (
+    "gitStatus: This is the git status at the start of the conversation. Note that this "
+    "status is a snapshot in time.\n\nCurrent branch: main\n\nStatus:\nM a.py\n\n"
+    "Recent commits:\nf312fd0 Initial commit"
+)
+_TOOLS = [{"name": "WebSearch", "description": "- The current month is November 2026."}]
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {
+            "model": "m",
+            "system": [{"type": "text", "text": _SNAPSHOT}],
+            "messages": [{"role": "user", "content": "hi"}],
+            "tools": [{**_TOOLS[0], "input_schema": {"type": "object"}}],
+        },
+        {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": _SNAPSHOT},
+                {"role": "user", "content": "hi"},
+            ],
+            "tools": [{"type": "function", "function": {**_TOOLS[0], "parameters": {}}}],
+        },
+        {
+            "model": "m",
+            "instructions": _SNAPSHOT,
+            "input": [{"role": "user", "content": "hi"}],
+            "tools": [{"type": "function", **_TOOLS[0], "parameters": {}}],
+        },
+    ],
+    ids=["messages", "chat", "responses"],
+)
+def test_a_prepared_request_prepared_again_keeps_its_key(request_body: dict[str, Any]) -> None:
+    """A multi-line block binding and a hoisted description are read back from the bindings
+    block of an earlier preparation (adapters' re-preparation)."""
+    from prefixlib import adapters
+
+    first = adapters.prepare(request_body)
+    assert set(first.bindings) == {"{{GIT_STATUS_1}}", "{{MONTH_1}}"}
+    again = adapters.prepare(first.request)
+    assert again.key == first.key
+    assert dict(again.bindings) == dict(first.bindings)
+    assert again.request == first.request
+
+
+@pytest.mark.parametrize("name", ["claude-a", "claude-b", "codex-a"])
+def test_a_captured_request_prepared_again_keeps_its_key(name: str) -> None:
+    from prefixlib import adapters
+
+    path = CAPTURES / f"{name}.json"
+    if not path.is_file():
+        pytest.skip(f"captures not found at {CAPTURES}")
+    body = json.loads(path.read_text(encoding="utf-8"))
+    first = adapters.prepare(body)
+    again = adapters.prepare(first.request)
+    assert (again.key, again.request) == (first.key, first.request)
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Monday, November 30, 2026",
+        "Montag, 30. November 2026",
+        "2026年11月30日月曜日",
+        "30/11/2026",
+    ],
+)
+def test_gemini_cli_dates_in_any_locale(date: str) -> None:
+    """`new Date().toLocaleDateString(undefined, {weekday, year, month, day})`: any locale."""
+    text = GEMINI_A.replace("Monday, November 30, 2026", date)
+    cp = prefixlib.canonicalize(project=text, memo=False)
+    assert cp.bindings["{{DATE_1}}"] == date
+    assert (
+        "Today's date is {{DATE_1}} (formatted according to the user's locale)."
+        in (cp.layers["project"])
+    )
+    # without the sentence that says it is the date, such a value is content
+    bare = f"Release notes: {date} (formatted by hand)."
+    assert prefixlib.canonicalize(project=bare, memo=False).bindings == {}

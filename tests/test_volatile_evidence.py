@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import prefixlib
 from prefixlib.pipeline import canonical_text
@@ -227,3 +229,38 @@ def test_the_claude_code_git_status_is_one_block_binding() -> None:
 def test_git_status_needs_its_heading_and_its_shape(text: str) -> None:
     cp = prefixlib.canonicalize(base=text, memo=False)
     assert "{{GIT_STATUS_" not in cp.layers["base"]
+
+
+_PIECES = [
+    "Today's date: 2026-11-24",
+    "The current month is November 2026",
+    "Session started 2026-11-24T10:32:07Z.",
+    "{{MONTH_1}}",
+    "{{!DATE_1}}",
+    '"quoted" \\ back\\slash',
+    "\n- Date: 2026-11-25\n",
+    "\t",
+    "\u00e9\u2014",
+]
+
+
+@given(
+    descriptions=st.lists(
+        st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=8)), max_size=6).map("".join),
+        min_size=1,
+        max_size=3,
+    ),
+    name=st.sampled_from(["t", "{{DATE_1}}", 'Today\'s date: 2026-11-24 "x"']),
+)
+def test_descriptions_hoist_losslessly_and_stay_json(descriptions: list[str], name: str) -> None:
+    tools = [
+        {"name": f"{name}{i}", "description": d, "parameters": {"description": d}}
+        for i, d in enumerate(descriptions)
+    ]
+    cp = prefixlib.canonicalize(project="Today's date: 2026-11-24", tools=tools, memo=False)
+    plain = prefixlib.canonicalize(tools=tools, policy=prefixlib.Policy(timestamps="keep"))
+    assert json.loads(cp.layers["tools"])  # canonical JSON still
+    assert cp.restore()["tools"] == plain.layers["tools"]
+    # the names are content: never hoisted, never escaped
+    for i in range(len(descriptions)):
+        assert json.dumps(f"{name}{i}", ensure_ascii=False) in cp.layers["tools"]

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from prefixlib.adapters._parts import (
     Boundary,
+    Kind,
     LayerMap,
     Part,
     Path,
@@ -16,10 +17,10 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import check_parts
-from prefixlib.adapters._rebind import find_bindings, restore_parts
+from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools_layer
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import InputError
-from prefixlib.model import LAYERS
+from prefixlib.model import LAYERS, Binding
 from prefixlib.policy import Policy
 
 __all__ = ["CHAT_ONLY", "split", "split_chat", "split_responses"]
@@ -125,17 +126,7 @@ def split_responses(
         is_tools=_is_tools_item,
     )
     parts += found
-    parts, at = _again(request, parts, boundary, policy)
-    layers = _layers(parts)
-    return Split(
-        "responses",
-        layers,
-        tuple(parts),
-        boundary,
-        _tools(request, layers, boundary),
-        at,
-        _count_breakpoints(request),
-    )
+    return _finish("responses", request, parts, boundary, policy, tools_items=True)
 
 
 def split_chat(
@@ -154,28 +145,36 @@ def split_chat(
         text_types=CHAT_TEXT,
         has_base=False,
     )
-    parts, at = _again(request, parts, boundary, policy)
-    layers = _layers(parts)
-    return Split(
-        "chat",
-        layers,
-        tuple(parts),
-        boundary,
-        _tools(request, layers),
-        at,
-        _count_breakpoints(request),
-    )
+    return _finish("chat", request, parts, boundary, policy, tools_items=False)
 
 
 def _again(
     request: Mapping[str, Any], parts: list[Part], boundary: Boundary, policy: Policy | None
-) -> tuple[list[Part], Path | None]:
-    """The parts with an earlier preparation's placeholders restored, and where its
-    bindings are (:mod:`prefixlib.adapters._rebind`)."""
+) -> tuple[list[Part], Path | None, list[Binding]]:
+    """The parts with an earlier preparation's placeholders restored, where its bindings
+    are, and what they hold (:mod:`prefixlib.adapters._rebind`)."""
     found = find_bindings(request, boundary, policy)
     if found is None:
-        return parts, None
-    return restore_parts(parts, found[1], policy), found[0]
+        return parts, None, []
+    return restore_parts(parts, found[1], policy), found[0], found[1]
+
+
+def _finish(
+    kind: Kind,
+    request: Mapping[str, Any],
+    parts: list[Part],
+    boundary: Boundary,
+    policy: Policy | None,
+    *,
+    tools_items: bool,
+) -> Split:
+    """The split of a body whose parts and boundary are found."""
+    parts, at, bindings = _again(request, parts, boundary, policy)
+    layers = _layers(parts)
+    paths = _tools(request, layers, boundary if tools_items else None)
+    if bindings and "tools" in layers:
+        layers["tools"] = restore_tools_layer(layers["tools"], bindings, policy)
+    return Split(kind, layers, tuple(parts), boundary, paths, at, _count_breakpoints(request))
 
 
 def split(

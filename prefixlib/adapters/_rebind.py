@@ -10,6 +10,7 @@ replaced by the new one: ``prepare(prepare(r).request)`` is ``prepare(r)``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -18,9 +19,11 @@ from prefixlib.adapters._parts import Boundary, Part, Path, get_at
 from prefixlib.model import BINDINGS_CLOSE, BINDINGS_LEAD, BINDINGS_OPEN, Binding
 from prefixlib.pipeline import DEFAULT_POLICY
 from prefixlib.policy import Policy
+from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.placeholders import AUTOMATIC, STYLES, restore
+from prefixlib.rules.tools import canonical_tools
 
-__all__ = ["find_bindings", "restore_parts"]
+__all__ = ["find_bindings", "restore_parts", "restore_tools_layer"]
 
 _HEAD = f"{BINDINGS_OPEN}\n{BINDINGS_LEAD}\n"
 
@@ -33,14 +36,21 @@ def parse_bindings(text: str, style: str) -> list[Binding] | None:
     open_, close = (re.escape(part) for part in STYLES[style])
     line = re.compile(rf"({open_}([A-Z][A-Z0-9_]*){close}) = (.*)")
     body = text[len(_HEAD) :].rstrip("\n")[: -len(BINDINGS_CLOSE)]
-    bindings = []
-    for row in body.split("\n")[:-1] if body.endswith("\n") else body.split("\n"):
+    if not body.endswith("\n"):
+        return None
+    rows: list[list[str]] = []  # placeholder, name, value; a value may span lines
+    for row in body[:-1].split("\n"):
         match = line.fullmatch(row)
-        if match is None:
+        if match is not None:
+            rows.append([match[1], match[2], match[3]])
+        elif rows:
+            rows[-1][2] += "\n" + row
+        else:
             return None
-        name = match[2]
+    bindings = []
+    for placeholder, name, value in rows:
         kind = name.rsplit("_", 1)[0] if re.fullmatch(AUTOMATIC, name) else "ROOT"
-        bindings.append(Binding(match[1], match[3], kind))
+        bindings.append(Binding(placeholder, value, kind))
     return bindings
 
 
@@ -100,3 +110,16 @@ def restore_parts(
         )
         for part in parts
     ]
+
+
+def restore_tools_layer(tools: Any, bindings: list[Binding], policy: Policy | None) -> Any:
+    """The tools with the placeholders of their descriptions put back (SPEC.md 5.10, 5.8).
+
+    They are the canonical tools of the earlier preparation, so their canonical JSON text
+    is what the rule hoisted from.
+    """
+    policy = policy or DEFAULT_POLICY
+    text = canonical_tools(tools, sort=policy.tools == "sort")
+    if not text:
+        return tools
+    return json.loads(restore_tools(text, bindings, style=policy.placeholder_style))

@@ -31,7 +31,7 @@ from prefixlib.adapters._parts import (
     join_parts,
 )
 from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
-from prefixlib.adapters._rebind import find_bindings, restore_parts
+from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools_layer
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import ArgumentError, InputError
 from prefixlib.model import LAYERS
@@ -99,6 +99,8 @@ def split(
         layers["tools"] = (
             [_without_cache_control(tool) for tool in tools] if isinstance(tools, list) else tools
         )
+        if again is not None:
+            layers["tools"] = restore_tools_layer(layers["tools"], again[1], policy)
     breakpoints = sum(1 for _ in _breakpoints(request))
     return Split("messages", layers, tuple(parts), boundary, tools_paths, at, breakpoints)
 

@@ -207,7 +207,12 @@ def _check_file(path: str, job: _Job, *, given: bool = True) -> _Outcome | None:
             fromfile=label,
             tofile=label,
         )
-        return _Outcome(label, [f for f in found if not f.fixable], len(fixable), "".join(lines))
+        # as diff(1) marks a last line without its line ending
+        text_diff = "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
+        return _Outcome(label, [f for f in found if not f.fixable], len(fixable), text_diff)
     if path == "-":
         sys.stdout.write(checked.fixed)
     else:

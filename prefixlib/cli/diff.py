@@ -82,15 +82,26 @@ def _context(place: Place, redact: bool) -> str:
     return f" ({place.a!r} / {place.b!r})"
 
 
-def _text(a: _Side, b: _Side, d: Divergence, redact: bool, style: Style) -> list[str]:
+def _text(
+    a: _Side,
+    b: _Side,
+    d: Divergence,
+    redact: bool,
+    style: Style,
+    tokens: tuple[int, int] | None,
+) -> list[str]:
     """The report: bytes shared before and after, the divergence left, and the rules."""
     out = [f"a: {a.label} ({a.kind})", f"b: {b.label} ({b.kind})"]
     raw = f"before canonicalisation: {d.raw_shared:,} bytes shared of {d.raw_sizes[0]:,} / "
     raw += f"{d.raw_sizes[1]:,}"
+    if tokens is not None:
+        raw += f" ({tokens[0]:,} tokens shared)"
     if d.raw_first is not None:
         raw += f"; first divergence at {_where(d.raw_first)}"
     out.append(raw)
     after = f"after canonicalisation:  {d.shared:,} bytes shared of {d.sizes[0]:,} / {d.sizes[1]:,}"
+    if tokens is not None:
+        after += f" ({tokens[1]:,} tokens shared)"
     if d.equal:
         out.append(after + f"; {style.paint('equal', 'green')}: one key {d.keys[0]}")
     else:
@@ -157,6 +168,19 @@ def _json(a: _Side, b: _Side, d: Divergence, redact: bool) -> dict[str, Any]:
     }
 
 
+def _tokens(d: Divergence, encoding: str) -> tuple[int, int]:
+    """The tokens of the shared prefix before and after, exact (the tokens extra)."""
+    from prefixlib.cacheability import exact_counter
+
+    counter = exact_counter(encoding)
+    if counter is None:
+        fail("--tokens needs the tokens extra: pip install 'prefixlib[tokens]'")
+    try:
+        return counter(d.raw_prefix), counter(d.prefix)
+    except Exception as e:  # an unknown encoding, as the tokenizer words it
+        fail(f"--encoding {encoding}: {e.args[0] if e.args else e}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare A and B; exit 0 when they share one key, 1 when not."""
     if args.a == "-" and args.b == "-":
@@ -169,10 +193,14 @@ def run(args: argparse.Namespace) -> int:
         d = compare(a.layers, b.layers, **options)
     except PrefixlibError as e:
         fail(str(e))
+    tokens = _tokens(d, args.encoding) if args.tokens else None
     if args.json:
-        print_json(_json(a, b, d, args.redact))
+        data = _json(a, b, d, args.redact)
+        if tokens is not None:
+            data["raw"]["shared_tokens"], data["canonical"]["shared_tokens"] = tokens
+        print_json(data)
     else:
-        print("\n".join(_text(a, b, d, args.redact, Style.for_stream(sys.stdout))))
+        print("\n".join(_text(a, b, d, args.redact, Style.for_stream(sys.stdout), tokens)))
     return EXIT_OK if d.equal else EXIT_CHANGED
 
 
@@ -195,6 +223,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--redact", action="store_true", help="positions, lengths and rule names only"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--tokens", action="store_true", help="also count the shared tokens (the tokens extra)"
+    )
+    parser.add_argument(
+        "--encoding", default="o200k_base", metavar="E", help="for --tokens (default: o200k_base)"
+    )
     parser.add_argument(
         "--layer",
         choices=TEXT_LAYERS,

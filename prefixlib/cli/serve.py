@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Mapping
@@ -48,7 +49,9 @@ def register(commands: Any) -> None:
         "(canonical mode). Settings also come from the [serve] table of the config file.",
     )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on, 0 for a free one (8787)")
+    parser.add_argument(
+        "--port", type=int, metavar="N", help="port to listen on, 0 for a free one (8787)"
+    )
     parser.add_argument("--openai-upstream", metavar="URL", help="OpenAI API base URL")
     parser.add_argument("--anthropic-upstream", metavar="URL", help="Anthropic API base URL")
     parser.add_argument(
@@ -57,7 +60,9 @@ def register(commands: Any) -> None:
         help="what to do to model requests, on every route (default: key for OpenAI, "
         "canonical for Anthropic)",
     )
-    parser.add_argument("--shards", type=int, help="spread one prefix over N cache keys")
+    parser.add_argument(
+        "--shards", type=int, metavar="N", help="spread one prefix over N cache keys"
+    )
     parser.add_argument(
         "--key-header", metavar="NAME", help="also set this request header to the key"
     )
@@ -129,7 +134,8 @@ async def _serve(settings: Any, used_policy: Any) -> None:
     try:
         runner, port = await start(app, host=settings.host, port=settings.port)
     except OSError as e:
-        fail(f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}")
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"prefixlib serve: listening on http://{host}:{port}", file=sys.stderr, flush=True)
     stop = asyncio.Event()

@@ -15,13 +15,16 @@ from typing import Final
 __all__ = ["BLOCKS"]
 
 #: Claude Code's git status snapshot: "gitStatus: This is the git status at the start of the
-#: conversation. ...", then "Current branch:", "Main branch ...:", "Status:" and "Recent
-#: commits:" with one line per commit, to the first blank line (the captures in
-#: ../shared/captures, claude-a.json system[2]).
+#: conversation. ...", then "Current branch:", up to eight lines ("Main branch ...:"), "Status:"
+#: with its lines, a blank line, and "Recent commits:" with one line per commit, to the first
+#: blank line (the captures in ../shared/captures, claude-a.json system[2]).
 GIT_STATUS: Final = (
     r"(?m:^)gitStatus:[ \t]*This is the git status at the start of the conversation\.[^\n]*\n"
     r"(?:[ \t]*\n)*",
-    r"Current branch:[^\n]*(?:\n[^\n]*)*?\nRecent commits:(?:\n[^\n]+)*",
+    # every part bounded by lines of its own shape, so an unfinished snapshot stops being a
+    # candidate at its first blank line after "Status:" (linear time, issue 12)
+    r"Current branch:[^\n]*\n(?:[^\n]*\n){0,8}?Status:\n(?:[^\n]+\n)*\n\n?Recent commits:"
+    r"(?:\n[^\n]+)*",
 )
 #: A line of a gemini-cli folder tree; box-drawing characters as alternatives, not a class,
 #: so the pattern means the same over bytes and over characters.
@@ -46,10 +49,19 @@ WORKSPACE_DIRECTORIES: Final = (
     r"[ \t]*[-*][ \t]+[^\n]+(?:\n[ \t]+[-*][ \t]+[^\n]+)*",
 )
 
-#: ``(kind, heading, body)`` of the block bindings, in the order they are tried: the heading
-#: stays in the prefix, the body is hoisted whole.
-BLOCKS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("GIT_STATUS", *GIT_STATUS),
-    ("FOLDER_TREE", *FOLDER_TREE),
-    ("PATHS", *WORKSPACE_DIRECTORIES),
+#: gemini-cli's date in the user's locale, whatever the locale ("Montag, 30. November 2026",
+#: "2026年11月30日月曜日"): the sentence around it says what it is (the same source).
+LOCALE_DATE: Final = (
+    r"(?m:^)Today's date is ",
+    r"[^\s({\[<](?:[^\n(]*[^\s(])?",  # not a placeholder's opening: that is escaped (5.7)
+    r" \(formatted according to the user's locale\)",
+)
+
+#: ``(kind, heading, body, trailer)`` of the block bindings, in the order they are tried: the
+#: heading and the trailer stay in the prefix, the body is hoisted whole.
+BLOCKS: Final[tuple[tuple[str, str, str, str], ...]] = (
+    ("GIT_STATUS", *GIT_STATUS, ""),
+    ("FOLDER_TREE", *FOLDER_TREE, ""),
+    ("PATHS", *WORKSPACE_DIRECTORIES, ""),
+    ("DATE", *LOCALE_DATE),
 )

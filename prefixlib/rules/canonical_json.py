@@ -293,7 +293,33 @@ def parse(text: str, source: str) -> object:
         line, column = (None, None) if offset is None else line_column(text, offset)
         raise ToolsError(str(e), source=source, line=line, column=column) from None
     except RecursionError:
-        raise ToolsError(_TOO_DEEP, source=source) from None
+        offset, depth = _deepest(text)
+        line, column = line_column(text, offset)
+        raise ToolsError(
+            f"value is nested too deeply ({depth} levels here)",
+            source=source,
+            line=line,
+            column=column,
+        ) from None
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """Where ``text`` is nested deepest: the offset of the first container opened at the
+    greatest depth, and that depth.  Only on the error path."""
+    offset, depth, deepest = 0, 0, 0
+    for match in _BRACKETS.finditer(text):
+        bracket = match[0]
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                offset, deepest = match.start(), depth
+        elif bracket in "]}":
+            depth -= 1
+    return offset, deepest
+
+
+#: A JSON string (skipped) or a bracket.
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 #: The ``json`` module's messages, worded as prefixlib's messages are (never case-folded).

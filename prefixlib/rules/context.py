@@ -126,6 +126,11 @@ class Patterns:
 
     def _common(self, p: Alternation, escape: str) -> None:
         """Labelled values, path roots and escapes: alike in prose and in context blocks."""
+        # Blocks first: where one starts, it is the whole block (or its sentence) that counts
+        # ("Today's date is 2026年11月30日 (formatted according to the user's locale)").
+        if self._blocks:
+            for kind, heading, body, trailer in blocks.BLOCKS:
+                p.add(heading + p.group(body, "block", kind) + trailer)
         # A label's forms are alternatives of their own, in the order of "(?:forms)(?:shapes)":
         # the tag form is led by "<" (see Alternation.add).
         for cls in self._classes:
@@ -140,9 +145,6 @@ class Patterns:
             for form, lead in forms:
                 shapes = "|".join(p.group(shape, "label", kind) for kind, shape in cls.shapes)
                 p.add(f"{form}(?:{shapes})", lead=lead)
-        if self._blocks:
-            for kind, heading, body in blocks.BLOCKS:
-                p.add(heading + p.group(body, "block", kind))
         if self._sentences:
             sentence = "|".join(
                 label.replace(" ", "[ \t]+") for label in timestamps.SENTENCE_LABELS

@@ -10,6 +10,7 @@ them in the JSON text keeps it canonical JSON.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -20,14 +21,15 @@ from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.context import SEPARATOR, words
 from prefixlib.rules.placeholders import STYLES, Style
 
-__all__ = ["DescriptionPatterns", "in_description", "restore_tools"]
+__all__ = ["DescriptionPatterns", "description_spans", "in_description", "restore_tools"]
 
 #: Where a field starts in a JSON string: its opening quote or an escaped line feed, then
 #: indentation, a list or quote marker, emphasis (5.2.1's FIELD_START, as JSON writes it).
 JSON_FIELD_START = r"(?:\"|\\n)(?:[ ]|\\t)*(?:[-*+>][ ]+|#+[ ]+|\d+[.)][ ]+)?(?:\*\*|__)?"
 #: A word boundary, or an escaped line feed or tab before the word.
 JSON_BOUNDARY = r"(?:\b|\\[nt])"
-_DESCRIPTION = b'"description":'
+#: Past any byte offset: the second member of a bisection key.
+_END = 1 << 62
 
 
 class DescriptionPatterns:
@@ -61,17 +63,20 @@ class DescriptionPatterns:
 
     def scan(self, data: bytes) -> Iterator[Candidate]:
         """The candidates of the tools layer ``data`` that lie in a description string."""
+        found = []
         pos, end = 0, len(data)
         while pos < end:
-            found = self.alternation.search(data, pos, end)
-            if found is None:
-                return
-            candidate, pos = found
+            match = self.alternation.search(data, pos, end)
+            if match is None:
+                break
+            candidate, pos = match
             after = data[candidate.end : candidate.end + 1]
             if candidate.role == "label" and (after.isalnum() or after == b"_"):
                 continue  # a shape cut short: "2026-11-24x" is no date
-            if in_description(data, candidate.start):
-                yield candidate
+            found.append(candidate)
+        if found:
+            spans = description_spans(data)
+            yield from (c for c in found if _within(spans, c.start))
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,18 +86,25 @@ def patterns(style: Style) -> DescriptionPatterns:
     return DescriptionPatterns(escape=rf"{open_}!*[A-Z][A-Z0-9_]*{close}")
 
 
-def in_description(data: bytes, pos: int) -> bool:
-    """Whether ``pos`` of canonical tools JSON lies in a string that is a ``description``'s value.
+#: A ``description`` member's string value in canonical JSON: inside a string every ``"`` is
+#: escaped, so an unescaped ``"description":"`` is always a member's key (RFC 8785).
+_MEMBER = re.compile(rb'"description":"((?:[^"\\]|\\.)*)"', re.S)
 
-    The string's opening quote is the nearest ``"`` before ``pos`` not escaped by a backslash.
-    """
-    quote = data.rfind(b'"', 0, pos)
-    while quote > 0:
-        backslashes = len(data[:quote]) - len(data[:quote].rstrip(b"\\"))
-        if backslashes % 2 == 0:
-            return data.endswith(_DESCRIPTION, 0, quote)
-        quote = data.rfind(b'"', 0, quote)
-    return False
+
+def description_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where the ``description`` strings of canonical tools JSON are, as byte ranges of their
+    text (between the quotes), in order: one linear pass."""
+    return [match.span(1) for match in _MEMBER.finditer(data)]
+
+
+def _within(spans: list[tuple[int, int]], pos: int) -> bool:
+    index = bisect.bisect_right(spans, (pos, _END)) - 1
+    return index >= 0 and spans[index][0] <= pos < spans[index][1]
+
+
+def in_description(data: bytes, pos: int) -> bool:
+    """Whether ``pos`` of canonical tools JSON lies in a ``description`` string's text."""
+    return _within(description_spans(data), pos)
 
 
 def restore_tools(data: str, bindings: Iterable[Binding], *, style: Style) -> str:
@@ -100,9 +112,10 @@ def restore_tools(data: str, bindings: Iterable[Binding], *, style: Style) -> st
     open_, close = (re.escape(part) for part in STYLES[style])
     values = {b.placeholder: b.value for b in bindings}
     raw = data.encode("utf-8")
+    spans = description_spans(raw)
     out, pos = [], 0
     for match in re.finditer(rf"{open_}(!*)([A-Z][A-Z0-9_]*){close}".encode(), raw):
-        if not in_description(raw, match.start()):
+        if not _within(spans, match.start()):
             continue
         out.append(raw[pos : match.start()])
         placeholder = match[0].decode()

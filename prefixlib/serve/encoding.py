@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
 
 import zstandard
 
-__all__ = ["UnsupportedEncoding", "decode", "encode"]
+__all__ = ["UnsupportedEncoding", "decode", "encode", "stream_decoder"]
 
 
 class UnsupportedEncoding(ValueError):
@@ -54,3 +55,20 @@ def encode(body: bytes, header: str) -> bytes:
         else:  # decode() refused it first
             raise UnsupportedEncoding(f"content-encoding {coding!r} is not supported")
     return body
+
+
+def stream_decoder(header: str) -> Callable[[bytes], bytes] | None:
+    """A function that undoes one coding chunk by chunk (a compressed response's usage tap).
+
+    None for an encoding it cannot undo this way (several codings, or an unknown one).
+    """
+    codings = _codings(header)
+    if len(codings) != 1:
+        return None
+    if codings[0] in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=31).decompress
+    if codings[0] == "deflate":
+        return zlib.decompressobj().decompress
+    if codings[0] == "zstd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress
+    return None

@@ -24,6 +24,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from prefixlib.policy import Policy
+from prefixlib.serve import encoding
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.shape import Shaped, Shaper
 from prefixlib.serve.stats import Stats
@@ -49,6 +50,7 @@ _HOP = frozenset(
         "Upgrade",
         "Host",
         "Content-Length",
+        "Expect",  # the proxy has read the whole body: no 100-continue upstream
     )
 )
 
@@ -144,6 +146,15 @@ async def _stream(
     return response, reason
 
 
+def _tap(upstream: aiohttp.ClientResponse) -> UsageTap | None:
+    """A usage tap for the response (its bytes decoded first, if compressed), or None."""
+    coding = upstream.headers.get("Content-Encoding", "")
+    decoder = encoding.stream_decoder(coding) if coding else None
+    if coding and decoder is None:
+        return None
+    return UsageTap(sse=upstream.content_type == "text/event-stream", decoder=decoder)
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     """Forward one request upstream and stream the answer back (issue 13)."""
     app = request.app
@@ -170,9 +181,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             skip_auto_headers=_NO_AUTO,
         ) as upstream:
             status = upstream.status
-            if route.kind is not None and "Content-Encoding" not in upstream.headers:
-                sse = upstream.content_type == "text/event-stream"
-                tap = UsageTap(sse=sse)
+            if route.kind is not None:
+                tap = _tap(upstream)
             response, cut = await _stream(request, upstream, tap)
             return response
     except aiohttp.ClientError as e:  # before any byte of the response: a 502
@@ -278,5 +288,9 @@ async def start(
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # the address is taken, or the start was cancelled: close the session
+        await runner.cleanup()
+        raise
     return runner, int(runner.addresses[0][1])

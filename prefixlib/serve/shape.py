@@ -54,11 +54,14 @@ def _first_difference(a: str, b: str) -> int | None:
     """The first character offset at which ``a`` and ``b`` differ, None if equal."""
     if a == b:
         return None
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
+    low, high = 0, min(len(a), len(b))  # a[:low] == b[:low]; the answer is <= high
+    while low < high:  # slices compare in C: log2(n) of them, not n steps in Python
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class Shaper:
@@ -121,7 +124,8 @@ class Shaper:
         key = self._shard(cache_key(**found.layers, policy=self.policy), session)
         if kind == "messages":  # Anthropic has no body field for it: only the header option
             return key, found.layers, decoded
-        return key, found.layers, set_top_level_string(decoded, "prompt_cache_key", key)
+        body = set_top_level_string(decoded, "prompt_cache_key", key, parsed=request)
+        return key, found.layers, body
 
     def _canonical_mode(
         self, kind: str, request: dict[str, Any], session: str | None

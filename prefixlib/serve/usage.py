@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,11 @@ def usage_of(event: Any) -> Usage | None:
     return None
 
 
+def _stop(chunk: bytes) -> bytes:
+    """The decoder of a tap that gave up: nothing more reaches it."""
+    return b""
+
+
 class UsageTap:
     """Fed the response's bytes chunk by chunk; ``usage`` is the input usage seen so far.
 
@@ -83,15 +89,22 @@ class UsageTap:
     usage is read once at the end.
     """
 
-    def __init__(self, *, sse: bool) -> None:
+    def __init__(self, *, sse: bool, decoder: Callable[[bytes], bytes] | None = None) -> None:
         self._sse = sse
+        self._decoder = decoder
         self._rest = b""
         self._body: list[bytes] = []
         self._skipping = False
         self.usage: Usage | None = None
 
     def feed(self, chunk: bytes) -> None:
-        """Take the next chunk of the (decoded) response body."""
+        """Take the next chunk of the response body (as sent: the decoder undoes its coding)."""
+        if self._decoder is not None:
+            try:
+                chunk = self._decoder(chunk)
+            except Exception:  # a corrupt body: the client gets it as it is, the tap stops
+                self._decoder, self._sse, self._body = _stop, True, []
+                return
         if not self._sse:
             self._body.append(chunk)
             return

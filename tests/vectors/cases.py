@@ -141,4 +141,14 @@ CASES: list[dict[str, Any]] = [
             }
         ],
     },
+    {
+        "name": "gemini session context",
+        "project": "<session_context>\nThis is the Gemini CLI. We are setting up the context for"
+        " our chat.\nToday's date is Montag, 30. November 2026 (formatted according to the"
+        " user's locale).\nMy operating system is: linux\nThe project's temporary directory is:"
+        " /home/alice/.gemini/tmp/5f1c0a\n- **Workspace Directories:**\n  - /home/alice/w\n"
+        "- **Directory Structure:**\n\nShowing up to 200 items (files + folders).\n\n"
+        "/home/alice/w/\n\u251c\u2500\u2500\u2500a.md\n\u2514\u2500\u2500\u2500b/\n"
+        "</session_context>",
+    },
 ]
