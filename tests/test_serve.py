@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,14 @@ class Setup:
         self.app = make_app(self.config, log=self.lines.append)
         self.port = loop.proxy(self.app)
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def logged(self, count: int, *, timeout: float = 5.0) -> list[str]:
+        """The log lines once there are ``count``: a request is logged when its response has
+        ended on the proxy's side, which may be just after the client read its last byte."""
+        deadline = time.monotonic() + timeout
+        while len(self.lines) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.lines
 
     def request(
         self, method: str, path: str, *, body: bytes | None = None, **headers: str
