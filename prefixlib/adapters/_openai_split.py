@@ -71,15 +71,18 @@ def _is_tools_item(item: Mapping[str, Any]) -> bool:
 def _tools(
     request: Mapping[str, Any], layers: dict[str, Any], boundary: Boundary | None = None
 ) -> tuple[Path, ...]:
-    """Where the tool definitions are; the tools layer holds them all (SPEC.md 4)."""
+    """Where the tool definitions are; the tools layer holds them all (SPEC.md 9.4): the
+    top-level ``tools``, then those of the ``additional_tools`` items before the item where
+    the conversation begins (the boundary's item, or the item whose blocks it splits)."""
     paths: list[Path] = []
     lists: list[Any] = []
     if request.get("tools") is not None:
         paths.append(("tools",))
         lists.append(request["tools"])
     items = request.get("input")
-    if isinstance(items, list) and boundary is not None and boundary.path == ("input",):
-        for i, item in enumerate(items[: boundary.index]):
+    if isinstance(items, list) and boundary is not None and boundary.path[:1] == ("input",):
+        end = boundary.index if boundary.whole else int(boundary.path[1])
+        for i, item in enumerate(items[:end]):
             if isinstance(item, dict) and _is_tools_item(item):
                 paths.append(("input", i, "tools"))
                 lists.append(item["tools"])

@@ -60,9 +60,10 @@ class LayerMap:
 
     ``system`` is the layer of ``instructions``, Anthropic's ``system`` and ``system``
     messages; ``developer`` the layer of ``developer`` messages (and of ``system``
-    messages inside Anthropic's ``messages``).  With ``first_as_base``, the first message
-    of a request that has no ``instructions``/``system`` goes to ``system``'s layer
-    whatever its role, as Codex sends its base prompt as the first ``developer`` item.
+    messages inside Anthropic's ``messages``).  With ``first_as_base``, the first system
+    or developer message of a request that has no ``instructions``/``system`` goes to
+    ``system``'s layer whatever its role, as Codex sends its base prompt as the first
+    ``developer`` item (SPEC.md 9.2).
     A user part whose text, after leading whitespace, starts with one of
     ``project_markers`` is startup context (``project``); the first user part that does
     not is the user's actual turn, where the conversation begins.

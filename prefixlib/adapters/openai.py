@@ -1,12 +1,12 @@
 """OpenAI request bodies: Responses (``instructions``, ``input``) and Chat Completions
 (``messages``), told apart by their fields.  No SDK import: bodies are plain dicts.
 
-Mapping onto layers (:class:`~prefixlib.adapters.LayerMap`): ``instructions`` and
-``system`` messages are the base layer, ``developer`` messages the developer layer (the
-first message is the base when there are no instructions, as Codex sends its base prompt
-as the first ``developer`` item), the startup user parts of a coding agent the project
-layer, ``tools`` the tools layer.  The first part that is none of these, and everything
-after it, is conversation: never rewritten, never reordered.
+Mapping onto layers (SPEC.md 9; :class:`~prefixlib.adapters.LayerMap`): ``instructions``
+and ``system`` messages are the base layer, ``developer`` messages the developer layer (the
+first system or developer message is the base when there are no instructions, as Codex
+sends its base prompt as the first ``developer`` item), the startup user parts of a coding
+agent the project layer, ``tools`` the tools layer.  The first part that is none of these,
+and everything after it, is conversation: never rewritten, never reordered.
 
 The cache fields are those of OpenAI's prompt caching guide,
 https://developers.openai.com/api/docs/guides/prompt-caching, as the ``openai`` package
