@@ -16,12 +16,13 @@ from functools import cached_property
 from typing import Any, Final
 
 from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, get_at, unjoin_layer
-from prefixlib.cacheability import Cacheability, assess, exact_counter
+from prefixlib.cacheability import Cacheability, assess
 from prefixlib.errors import InputError
 from prefixlib.model import CanonicalPrefix, Change, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
 from prefixlib.rules.tools import tool_name
+from prefixlib.tokens import exact_counter
 
 __all__ = ["Prepared", "check_parts", "rewrite", "sdk_kwargs"]
 
