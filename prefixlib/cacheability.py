@@ -48,6 +48,7 @@ class VolatileValue:
     column: int
 
     def __str__(self) -> str:
+        """``layer:line:column: kind 'value'``."""
         return f"{self.layer}:{self.line}:{self.column}: {self.kind} {self.value!r}"
 
 

@@ -44,6 +44,7 @@ def exact_counter(encoding: str = "o200k_base") -> Counter | None:
         return None
 
     def count(text: str) -> int:
+        """The tokens of one text."""
         counts: list[int] = toktok.batch_count([text], encoding, threads=1)
         return counts[0]
 
