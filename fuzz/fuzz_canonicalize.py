@@ -9,7 +9,8 @@ An input is one option byte, then the base, developer and project layers and the
 (JSON text) separated by NUL bytes; the option byte picks a policy, roots, namespace or
 secret (:data:`OPTIONS`).  :func:`check` fails on any error other than ``PrefixlibError``
 and on any broken invariant: the one-scan text rules equal the rules one by one, text rules
-idempotent, hoisting lossless (``restore()``), the tools layer a fixed point, keys well
+idempotent, hoisting lossless (``restore()``, the tools layer too), the tools' canonical
+JSON a fixed point, keys well
 formed, the same computed twice, with and without the memo, by ``derive_keys(verify=True)``,
 and (for a sample of inputs) in a fresh process.
 """
@@ -36,6 +37,7 @@ with atheris.instrument_imports(include=["prefixlib"]) if _FUZZING else contextl
     import prefixlib
     from prefixlib.pipeline import canonical_text, stepwise_text
     from prefixlib.rules.ordering import sort_unordered
+    from prefixlib.rules.tools import tools_layer
 
 _KEY = re.compile(r"pl1_[A-Za-z0-9_-]{43}")
 _PARTS = ("base", "developer", "project", "tools")
@@ -98,10 +100,12 @@ def check(data: bytes) -> None:
         if policy.unordered == "sort":
             ordered = sort_unordered(normal, markers=policy.unordered_markers)
         assert restored[name] == ordered, f"{name}: hoisting lost something"
-    assert restored["tools"] == cp.layers["tools"]
-    if cp.layers["tools"]:
-        again = prefixlib.canonicalize(tools=cp.layers["tools"], policy=policy, memo=False)
+    # restore() puts back what was hoisted out of tool descriptions (SPEC.md 5.10)
+    assert restored["tools"] == tools_layer(args["tools"], sort=policy.tools == "sort").decode()
+    if restored["tools"]:  # the tools' canonical JSON in their place changes nothing
+        again = prefixlib.canonicalize(**{**args, "tools": restored["tools"]}, memo=False)
         assert again.layers["tools"] == cp.layers["tools"], "tools layer not a fixed point"
+        assert again.key == cp.key, "canonical tools give another key"
     assert all(_KEY.fullmatch(key) for key in cp.layer_keys.values())
     assert prefixlib.canonicalize(**args, memo=False).key == cp.key, "key differs computed twice"
     assert prefixlib.canonicalize(**args).key == cp.key, "the memo changed the key"
