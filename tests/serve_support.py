@@ -268,6 +268,15 @@ def messages_events(model: str) -> list[bytes]:
     )
 
 
+def logged(lines: list[str], count: int, *, timeout: float = 5.0) -> list[str]:
+    """``lines`` once there are ``count``: the proxy logs a request when its response has
+    ended on its side, which may be just after the client read the last byte."""
+    deadline = time.monotonic() + timeout
+    while len(lines) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return lines
+
+
 def decode(raw: bytes, coding: str | None) -> bytes:
     """A request body with its Content-Encoding undone (gzip, zstd)."""
     if coding == "gzip":

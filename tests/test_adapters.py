@@ -607,3 +607,232 @@ def test_captures_prepared_again_are_unchanged() -> None:
 def test_bad_options_are_argument_errors(call: Any, message: str) -> None:
     with pytest.raises(prefixlib.ArgumentError, match=message):
         call()
+
+
+# --- SPEC.md 9, rule by rule -----------------------------------------------------------
+
+SEP = f"\n\n{adapters.PART_SEPARATOR}\n\n"
+SPEC = (REPO / "SPEC.md").read_text(encoding="utf-8")
+
+
+def test_spec_states_the_adapters_tables_verbatim() -> None:
+    """SPEC.md A.11 lists the fields, block types and markers the code tells shapes and
+    startup context apart by, and 9.3 the separator line."""
+    appendix = SPEC[SPEC.index("### A.11") :]
+    for name, values in (
+        ("MESSAGES_ONLY", sorted(adapters.MESSAGES_ONLY)),
+        ("CHAT_ONLY", sorted(adapters.openai.CHAT_ONLY)),
+        ("MESSAGES_BLOCKS", sorted(adapters.MESSAGES_BLOCKS)),
+        ("PROJECT_MARKERS", adapters.DEFAULT_PROJECT_MARKERS),
+    ):
+        assert f"{name}: {' | '.join(values)}\n" in appendix
+    assert f"\n    {adapters.PART_SEPARATOR}\n" in SPEC[SPEC.index("### 9.3") :]
+
+
+def _user(*texts: str, kind: str = "input_text") -> dict[str, Any]:
+    return {"role": "user", "content": [{"type": kind, "text": t} for t in texts]}
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ({"input": "hi"}, "responses"),  # 9.1 step 1
+        ({"instructions": "x", "messages": []}, "responses"),
+        ({"system": "x"}, "messages"),  # step 2
+        ({"messages": [], "top_k": 5}, "messages"),  # step 3
+        ({"messages": [], "seed": 5, "max_tokens": 5}, "chat"),
+        ({"messages": [], "tools": [{"name": "a", "input_schema": {}}]}, "messages"),  # step 4
+        ({"messages": [], "tools": [{"type": "function", "function": {}}]}, "chat"),
+        ({"messages": [{"role": "developer", "content": "x"}], "max_tokens": 5}, "chat"),  # 5
+        ({"messages": [{"role": "user", "content": [{"type": "image"}]}]}, "messages"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 5}, "messages"),  # 6
+        ({"messages": [{"role": "user", "content": "x"}]}, "chat"),
+    ],
+)
+def test_spec_9_1_shapes(body: dict[str, Any], kind: str) -> None:
+    assert adapters.kind_of(body) == kind
+
+
+ITEM = {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": DEV}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "layers", "boundary"),
+    [
+        # top parts, then role messages; the first role message is the base without them
+        (
+            {"instructions": BASE, "input": [ITEM]},
+            {"base": BASE, "developer": DEV},
+            (("input",), 1),
+        ),
+        ({"input": [ITEM]}, {"base": DEV}, (("input",), 1)),
+        ({"messages": [{"role": "developer", "content": DEV}]}, {"base": DEV}, (("messages",), 1)),
+        (
+            {"messages": [{"role": "system", "content": BASE}, {"role": "system", "content": DEV}]},
+            {"base": BASE + SEP + DEV},
+            (("messages",), 2),
+        ),
+        (
+            {"system": [{"type": "text", "text": BASE}, {"type": "image"}], "messages": []},
+            {"base": BASE},
+            (("messages",), 0),
+        ),
+        (
+            {"system": BASE, "messages": [{"role": "system", "content": DEV}], "max_tokens": 1},
+            {"base": BASE, "developer": DEV},
+            (("messages",), 1),
+        ),
+        # the first role message is the base even after startup context (rule 3)
+        (
+            {"input": [_user(ENV), ITEM, _user("go")]},
+            {"base": DEV, "project": ENV},
+            (("input",), 2),
+        ),
+        # other blocks of a role message pass through (9.2); non-messages stop the walk (rule 2)
+        (
+            {"input": [{**ITEM, "content": [{"type": "input_image"}, *ITEM["content"]]}]},
+            {"base": DEV},
+            (("input",), 1),
+        ),
+        ({"input": [{"type": "reasoning", "summary": []}, ITEM]}, {}, (("input",), 0)),
+        (
+            {"input": [{"type": "message", "role": "developer", "content": None}]},
+            {},
+            (("input",), 0),
+        ),
+        ({"messages": ["text"], "max_tokens": 1}, {}, (("messages",), 0)),
+        # rule 4: an assistant turn ends the prefix
+        (
+            {
+                "messages": [
+                    {"role": "assistant", "content": "x"},
+                    {"role": "system", "content": "y"},
+                ]
+            },
+            {},
+            (("messages",), 0),
+        ),
+        # rule 5: startup context after leading white space; the first other block ends it
+        (
+            {"input": [{"role": "user", "content": "  \n" + ENV}]},
+            {"project": "  \n" + ENV},
+            (("input",), 1),
+        ),
+        ({"input": [_user("hi", ENV)]}, {}, (("input",), 0)),
+        ({"input": [{"role": "user", "content": []}]}, {}, (("input",), 0)),
+        (
+            {"input": [_user(AGENTS, "hi", ENV)]},
+            {"project": AGENTS},
+            (("input", 0, "content"), 1),
+        ),
+        (
+            {"input": [_user(AGENTS, kind="image"), _user(ENV)]},
+            {},
+            (("input",), 0),
+        ),
+        (
+            {"messages": [_user(ENV, kind="text"), _user("go", kind="text")], "max_tokens": 1},
+            {"project": ENV},
+            (("messages",), 1),
+        ),
+    ],
+)
+def test_spec_9_2_parts_and_boundary(
+    body: dict[str, Any], layers: dict[str, str], boundary: tuple[Any, int]
+) -> None:
+    s = adapters.split(body)
+    assert {name: text for name, text in s.layers.items() if name != "tools"} == layers
+    assert s.boundary is not None
+    assert (s.boundary.path, s.boundary.index) == boundary
+
+
+def test_spec_9_3_parts_are_joined_and_split_back() -> None:
+    """The separator lines are hashed; each part gets its own canonical text back; a blank
+    part keeps its text."""
+    texts = (BASE + "   \n\n\n", " \n", DEV)
+    item = {"role": "developer", "content": [{"type": "input_text", "text": t} for t in texts]}
+    body = {"input": [item, _user("go")]}
+    s = adapters.split(body)
+    assert s.layers["base"] == BASE + "   \n\n\n" + SEP + " \n" + SEP + DEV
+    p = adapters.prepare(body)
+    blocks = p.request["input"][0]["content"]
+    assert blocks[1]["text"] == " \n"
+    rendered = [block["text"] for block in blocks]
+    assert rendered[0].endswith("Be brief.\n")
+    canonical = p.prefix.layers["base"]
+    assert canonical.count(adapters.PART_SEPARATOR) == 2
+    assert (
+        rendered[0] + f"\n{adapters.PART_SEPARATOR}\n\n{adapters.PART_SEPARATOR}\n\n" + rendered[2]
+        == canonical
+    )
+    one = {"input": [{**item, "content": [{"type": "input_text", "text": BASE + DEV}]}]}
+    assert adapters.prepare(one).key != p.key  # the same text in one block: another key
+    inline = {"role": "developer", "content": [{"type": "text", "text": f"a {SEP.strip()} b"}]}
+    with pytest.raises(prefixlib.InputError, match=r"input\.1\.content\.0\.text: holds"):
+        adapters.split({"input": [item, inline]})
+
+
+def test_spec_9_4_additional_tools_before_a_shared_item() -> None:
+    """Codex's ``additional_tools`` items are tools also when the user's turn shares an
+    item with startup context (the boundary is a block, not an item)."""
+    body = responses_body(tools=[])
+    body["input"][2:] = []
+    body["input"].insert(0, {"type": "additional_tools", "tools": list(reversed(TOOLS_OPENAI))})
+    body["input"][2]["content"].append({"type": "input_text", "text": "fix the bug"})
+    s = adapters.split(body)
+    assert s.boundary is not None
+    assert not s.boundary.whole
+    assert s.tools_paths == (("tools",), ("input", 0, "tools"))
+    p = adapters.prepare(body)
+    assert [t["name"] for t in p.request["input"][0]["tools"]] == ["apply_patch", "shell"]
+    assert p.key == adapters.prepare(responses_body()).key
+
+
+def test_spec_9_5_bindings_share_the_item_of_the_users_turn() -> None:
+    """Startup context and the user's turn in one OpenAI item: the bindings are a content
+    block of that item, between them, not an item of their own."""
+    body = responses_body()
+    shared = body["input"].pop(2)
+    body["input"][1]["content"] += shared["content"]
+    p = adapters.prepare(body)
+    items = p.request["input"]
+    assert len(items) == 2
+    assert [block["text"] for block in items[1]["content"]][2:] == [
+        p.prefix.render_bindings(),
+        "fix the bug",
+    ]
+    assert items[1]["content"][2] == {"type": "input_text", "text": p.prefix.render_bindings()}
+    assert p.key == adapters.prepare(responses_body()).key
+    assert adapters.prepare(p.request).request == p.request
+    chat = {"messages": [_user(ENV, "go", kind="text")], "model": "gpt-4.1"}
+    c = adapters.prepare(chat)
+    assert c.request["messages"][0]["content"][1] == {
+        "type": "text",
+        "text": c.prefix.render_bindings(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        # responses: a message of its own, role user by default; absent input becomes a list
+        ({"instructions": BASE}, ("input", 0)),
+        # messages: the first block of a user turn with a list content ...
+        ({"system": BASE, "messages": [_user("go", kind="text")]}, ("messages", 0, "content", 0)),
+        # ... else a new user message before it
+        ({"system": BASE, "messages": [{"role": "assistant", "content": "x"}]}, ("messages", 0)),
+        ({"system": BASE}, ("messages", 0)),
+    ],
+)
+def test_spec_9_5_where_the_bindings_go(body: dict[str, Any], where: tuple[Any, ...]) -> None:
+    p = adapters.prepare(body)
+    node: Any = p.request
+    for step in where:
+        node = node[step]
+    text = p.prefix.render_bindings()
+    assert text
+    assert node in (
+        {"type": "text", "text": text},
+        {"role": "user", "content": [{"type": "text", "text": text}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+    )

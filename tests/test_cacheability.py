@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def test_exact_counts_equal_a_second_implementation(encoding: str) -> None:
 
 
 def test_without_the_extra_counts_are_estimated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cacheability_module, "exact_counter", lambda encoding="": None)
+    monkeypatch.setitem(sys.modules, "toktok", None)  # the tokens extra not installed
+    assert cacheability_module.exact_counter() is None
     count = cacheability_module.count_tokens(["x" * 4001])
     assert (count.tokens, count.exact) == (890, False)
     assert "estimated as UTF-8 bytes / 4.5" in count.method
@@ -153,6 +155,35 @@ VOLATILE = [
     ({"base": "Today's date is 2026-11-24.\n"}, None),
     ({"project": "ok\nThe current month is November 2026.\n"}, None),
 ]  # fmt: skip
+
+
+DESCRIBED = [{"name": "web", "description": "Search the web. The current month is November 2026."}]
+DATED = [{"name": "t", "description": "Today is 2026-11-24."}]
+
+
+@pytest.mark.parametrize(
+    ("tools", "policy", "expected"),
+    [
+        (DESCRIBED, prefixlib.Policy(), None),  # hoisted (SPEC.md 5.10): nothing left
+        (DATED, prefixlib.Policy(), None),
+        (DESCRIBED, prefixlib.Policy(timestamps="keep"), ("month", "November 2026", 1, 55)),
+        (DATED, prefixlib.Policy(timestamps="keep"), ("date", "2026-11-24", 1, 27)),
+    ],
+)
+def test_dates_in_tool_descriptions_are_left_only_where_kept(
+    tools: list[dict[str, str]], policy: prefixlib.Policy, expected: Any
+) -> None:
+    """Since SPEC.md 5.10 a date in a tool description is hoisted: the report finds it only
+    where the policy keeps timestamps."""
+    found = prefixlib.cacheability(tools=tools, policy=policy).volatile
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert (found.kind, found.value, found.line, found.column, found.layer) == (
+            *expected,
+            "tools",
+        )
 
 
 @pytest.mark.parametrize(("layers", "expected"), VOLATILE)

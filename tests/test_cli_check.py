@@ -542,3 +542,17 @@ def test_diff_marks_a_missing_final_newline(repo: Path, capsys: pytest.CaptureFi
     )
     if patched is not None:
         assert patched.returncode == 0, patched.stdout + patched.stderr
+
+
+def test_codes_of_policy_values() -> None:
+    """A hoist_labels value is PL304, a user pattern's PL305, a root given by name PL302."""
+    policy = prefixlib.Policy(
+        hoist_labels=("shell",), patterns=({"name": "TICKET", "pattern": "JIRA-\\d+"},)
+    )
+    text = "shell: zsh\nSee JIRA-42.\nDeploy /srv/api/x\n"
+    found = check_text(text, policy=policy, roots={"API": "/srv/api"}).findings
+    assert [(f.code, f.line, f.column) for f in found] == [
+        ("PL304", 1, 8),
+        ("PL305", 2, 5),
+        ("PL302", 3, 8),
+    ]

@@ -27,7 +27,7 @@ from multidict import CIMultiDict
 
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
-from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop, decode
+from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop, decode, logged
 
 CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "captures"
 
@@ -56,6 +56,10 @@ class Setup:
         self.app = make_app(self.config, log=self.lines.append)
         self.port = loop.proxy(self.app)
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def logged(self, count: int) -> list[str]:
+        """The log lines once there are ``count`` (bounded wait, see serve_support.logged)."""
+        return logged(self.lines, count)
 
     def request(
         self, method: str, path: str, *, body: bytes | None = None, **headers: str
@@ -117,7 +121,7 @@ def test_responses_stream_passes_through_intact_in_off_mode(loop: Loop) -> None:
     assert seen.header("Authorization") == "Bearer sk-secret-123"
     assert seen.header("session-id") == "thread-1"
     assert seen.header("Content-Type") == "application/json"
-    [line] = s.lines
+    [line] = s.logged(1)
     assert line.startswith("prefixlib serve: POST /v1/responses 200 mode=off")
     assert f"input=1000 cached={CACHED_TOKENS} (64.0%)" in line
     assert "sk-secret" not in line
@@ -154,7 +158,7 @@ def test_upstream_error_status_and_body_pass_through(loop: Loop) -> None:
     status, headers, body = s.request("POST", "/v1/responses", body=RESPONSES_BODY)
     assert (status, body) == (429, error)
     assert headers["Content-Type"].startswith("application/json")
-    assert " 429 " in s.lines[0]
+    assert " 429 " in s.logged(1)[0]
 
 
 def test_unreachable_upstream_is_a_502_naming_it(loop: Loop) -> None:
@@ -180,7 +184,7 @@ def test_unreachable_upstream_is_a_502_naming_it(loop: Loop) -> None:
     assert body["error"]["type"] == "upstream_unreachable"
     assert body["error"]["upstream"] == f"http://127.0.0.1:{dead}"
     assert f"http://127.0.0.1:{dead}" in body["error"]["message"]
-    assert " 502 " in lines[0]
+    assert " 502 " in logged(lines, 1)[0]
 
 
 def test_sse_reaches_the_client_before_the_stream_ends(loop: Loop) -> None:
@@ -218,7 +222,7 @@ def test_client_disconnect_cancels_the_upstream_request(loop: Loop) -> None:
 
     loop.run(go())
     assert s.fake.cut.wait(5), "the upstream stream was not cut after the client left"
-    assert "stream cut: the client left" in s.lines[0]
+    assert "stream cut: the client left" in s.logged(1)[0]
 
 
 def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) -> None:
@@ -234,7 +238,7 @@ def test_upstream_that_breaks_off_mid_stream_cuts_the_client_stream(loop: Loop) 
 
     with pytest.raises(aiohttp.ClientPayloadError):
         loop.run(go())
-    assert "200 mode=off" in s.lines[0]
+    assert "200 mode=off" in s.logged(1)[0]
     assert "stream cut: the upstream broke off" in s.lines[0]
 
 
@@ -248,7 +252,7 @@ def test_compressed_stream_passes_through_and_its_usage_is_read(loop: Loop, codi
     text = decode(raw, coding)
     assert text.startswith(b"event: response.created\n")
     assert text.endswith(b"\n\n")
-    assert f"input=1000 cached={CACHED_TOKENS}" in s.lines[0]
+    assert f"input=1000 cached={CACHED_TOKENS}" in s.logged(1)[0]
 
 
 def test_fifty_concurrent_streams(loop: Loop) -> None:
@@ -269,7 +273,7 @@ def test_fifty_concurrent_streams(loop: Loop) -> None:
     assert sorted(x.raw for x in s.fake.seen) == sorted(
         RESPONSES_BODY.replace(b"say ok", f"say ok {i}".encode()) for i in range(50)
     )
-    assert len(s.lines) == 50
+    assert len(s.logged(50)) == 50
 
 
 @pytest.mark.parametrize("coding", ["gzip", "zstd"])
@@ -294,12 +298,12 @@ def test_unparsable_body_is_forwarded_untouched_and_logged(loop: Loop) -> None:
     status, _, _ = s.request("POST", "/v1/responses", body=raw)
     assert status == 200
     assert s.fake.seen[0].raw == raw
-    assert "passed through: invalid JSON" in s.lines[0]
+    assert "passed through: invalid JSON" in s.logged(1)[0]
     status, _, _ = s.request(
         "POST", "/v1/responses", body=b"\x28\xb5\x2f\xfd garbage", content_encoding="zstd"
     )
     assert s.fake.seen[1].raw == b"\x28\xb5\x2f\xfd garbage"
-    assert "passed through: cannot decode the zstd body" in s.lines[1]
+    assert "passed through: cannot decode the zstd body" in s.logged(2)[1]
 
 
 # -- the command line -----------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_key_mode_changes_only_the_key_and_two_users_share_it(loop: Loop) -> Non
         assert seen.raw == set_top_level_string(capture(name), "prompt_cache_key", expected)
         assert seen.header("session-id") == headers_of(name)["session-id"]  # kept
         assert seen.header("authorization") == "Bearer dummy"
-    assert all(f"mode=key key={expected[:16]} input=1000" in line for line in s.lines)
+    assert all(f"mode=key key={expected[:16]} input=1000" in line for line in s.logged(2))
     assert not any("dummy" in line for line in s.lines)
 
 
@@ -103,7 +103,7 @@ def test_key_header_option_and_anthropic_key_mode(loop: Loop) -> None:
     assert keys[0] is not None
     assert keys[0] == keys[1]
     assert [seen.raw for seen in s.fake.seen] == bodies  # a Messages body has no key field
-    assert all(f"input={1000} cached={CACHED_TOKENS}" in line for line in s.lines)
+    assert all(f"input={1000} cached={CACHED_TOKENS}" in line for line in s.logged(2))
 
 
 def test_canonical_mode_gives_two_claude_sessions_one_prefix(loop: Loop) -> None:
@@ -115,7 +115,7 @@ def test_canonical_mode_gives_two_claude_sessions_one_prefix(loop: Loop) -> None
     assert json.dumps(sent[0]["tools"]) == json.dumps(sent[1]["tools"])
     assert any("cache_control" in json.dumps(block) for block in sent[0]["system"])
     assert sent[0] != sent[1]  # the session's own values still reach the model
-    assert all("mode=canonical" in line for line in s.lines)
+    assert all("mode=canonical" in line for line in s.logged(2))
 
 
 def test_stats_endpoint_and_metrics(loop: Loop) -> None:
@@ -154,7 +154,7 @@ def test_verbose_names_where_the_prefix_diverged_without_its_text(loop: Loop) ->
     s = Setup(loop, verbose=True)
     for name in ("codex-a", "codex-b"):
         post(s, "/v1/responses", capture(name), headers_of(name))
-    assert "diverges" not in s.lines[0]
+    assert "diverges" not in s.logged(2)[0]
     divergence = s.lines[1].split("diverges: ", 1)[1]
     assert divergence.startswith("layer developer line ")
     assert "rules: " in divergence
@@ -211,9 +211,9 @@ def test_openai_sdk_through_the_proxy(loop: Loop, mode: str) -> None:
     assert "".join(c.choices[0].delta.content or "" for c in chat if c.choices) == "ok"
     keys = [seen.json().get("prompt_cache_key") for seen in s.fake.seen]
     assert all(key and key.startswith("pl1_") for key in keys)
-    assert len(s.lines) == 3
+    assert len(s.logged(3)) == 3
     assert all(f"mode={mode} " in line for line in s.lines)
-    assert "passed through" not in " ".join(s.lines)
+    assert "passed through" not in " ".join(s.logged(2))
     if mode == "canonical":  # the bindings follow the canonical prefix
         assert "<session_bindings>" in json.dumps(s.fake.seen[0].json()["input"])
 
@@ -247,7 +247,7 @@ def test_anthropic_sdk_through_the_proxy(loop: Loop) -> None:
         "/v1/messages",
         "/v1/messages/count_tokens",
     ]
-    assert "passed through" not in " ".join(s.lines)
+    assert "passed through" not in " ".join(s.logged(2))
 
 
 def test_fifty_concurrent_streams_in_key_mode_share_a_key(loop: Loop) -> None:

@@ -186,3 +186,32 @@ def test_first_difference(a: str, b: str, expected: int | None) -> None:
 
     assert _first_difference(a, b) == expected
     assert _first_difference(b, a) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "default", "expected"),
+    [
+        ("POST", "/v1/responses", {"authorization": "Bearer k"}, "openai", ("openai", "responses")),
+        ("POST", "/v1/chat/completions", {}, "anthropic", ("openai", "chat")),
+        ("POST", "/v1/messages", {"x-api-key": "k"}, "openai", ("anthropic", "messages")),
+        ("POST", "/v1/messages/count_tokens", {}, "openai", ("anthropic", None)),
+        ("GET", "/v1/models", {"anthropic-version": "2023-06-01"}, "openai", ("anthropic", None)),
+        ("GET", "/v1/models", {"authorization": "Bearer k"}, "anthropic", ("openai", None)),
+        ("GET", "/v1/responses", {}, "anthropic", ("openai", None)),
+        ("HEAD", "/", {"user-agent": "Bun/1.4.0"}, "openai", ("openai", None)),
+        ("HEAD", "/", {"user-agent": "Bun/1.4.0"}, "anthropic", ("anthropic", None)),
+    ],
+)
+def test_route_of(
+    method: str, path: str, headers: dict[str, str], default: str, expected: tuple[str, str]
+) -> None:
+    from prefixlib.serve.proxy import route_of
+
+    config = ServeConfig(
+        openai_upstream="http://o",
+        anthropic_upstream="http://a",
+        default_upstream=default,  # type: ignore[arg-type]
+    )
+    route = route_of(method, path, headers, config)
+    assert (route.upstream, route.kind) == expected
+    assert route.base == f"http://{expected[0][0]}"

@@ -264,3 +264,23 @@ def test_descriptions_hoist_losslessly_and_stay_json(descriptions: list[str], na
     # the names are content: never hoisted, never escaped
     for i in range(len(descriptions)):
         assert json.dumps(f"{name}{i}", ensure_ascii=False) in cp.layers["tools"]
+
+
+@pytest.mark.parametrize("count", [1, 16, 17, 60])
+def test_few_and_many_description_values(count: int) -> None:
+    """Up to 16 candidates each look back to their string's start; more take one pass over
+    the layer: the same result either way."""
+    tools = [
+        {
+            "name": f'Today\'s date: 2026-11-{10 + i % 18} \\ "t{i}"',
+            "description": f'"Quoted" \\ Today\'s date: 2026-11-{10 + i % 18} {{{{DATE_1}}}}',
+        }
+        for i in range(count)
+    ]
+    cp = prefixlib.canonicalize(tools=tools, memo=False)
+    assert len(cp.bindings) == min(count, 18)
+    assert cp.layers["tools"].count("{{!DATE_1}}") == count
+    for tool in tools:  # names are content
+        assert json.dumps(tool["name"], ensure_ascii=False) in cp.layers["tools"]
+    plain = prefixlib.canonicalize(tools=tools, policy=prefixlib.Policy(timestamps="keep"))
+    assert cp.restore()["tools"] == plain.layers["tools"]

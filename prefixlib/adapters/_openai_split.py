@@ -14,13 +14,11 @@ from prefixlib.adapters._parts import (
     Path,
     Split,
     check_request,
-    join_parts,
+    join_layers,
 )
-from prefixlib.adapters._prepare import check_parts
-from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools_layer
+from prefixlib.adapters._rebind import restore_prepared, restore_tools_layer
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import InputError
-from prefixlib.model import LAYERS, Binding
 from prefixlib.policy import Policy
 
 __all__ = ["CHAT_ONLY", "split", "split_chat", "split_responses"]
@@ -71,15 +69,18 @@ def _is_tools_item(item: Mapping[str, Any]) -> bool:
 def _tools(
     request: Mapping[str, Any], layers: dict[str, Any], boundary: Boundary | None = None
 ) -> tuple[Path, ...]:
-    """Where the tool definitions are; the tools layer holds them all (SPEC.md 4)."""
+    """Where the tool definitions are; the tools layer holds them all (SPEC.md 9.4): the
+    top-level ``tools``, then those of the ``additional_tools`` items before the item where
+    the conversation begins (the boundary's item, or the item whose blocks it splits)."""
     paths: list[Path] = []
     lists: list[Any] = []
     if request.get("tools") is not None:
         paths.append(("tools",))
         lists.append(request["tools"])
     items = request.get("input")
-    if isinstance(items, list) and boundary is not None and boundary.path == ("input",):
-        for i, item in enumerate(items[: boundary.index]):
+    if isinstance(items, list) and boundary is not None and boundary.path[:1] == ("input",):
+        end = boundary.index if boundary.whole else int(boundary.path[1])
+        for i, item in enumerate(items[:end]):
             if isinstance(item, dict) and _is_tools_item(item):
                 paths.append(("input", i, "tools"))
                 lists.append(item["tools"])
@@ -92,24 +93,13 @@ def _tools(
     return tuple(paths)
 
 
-def _layers(parts: list[Part]) -> dict[str, Any]:
-    """Join each text layer's parts (SPEC.md 2: the layers in their fixed order)."""
-    check_parts(parts)
-    layers: dict[str, Any] = {}
-    for name in LAYERS:
-        texts = [part.text for part in parts if part.layer == name]
-        if texts:
-            layers[name] = join_parts(texts)
-    return layers
-
-
 def split_responses(
     request: Mapping[str, Any],
     *,
     layer_map: LayerMap | None = None,
     policy: Policy | None = None,
 ) -> Split:
-    """The stable prefix of a Responses body (README "Adapters")."""
+    """The stable prefix of a Responses body (SPEC.md 9.2; README "Adapters")."""
     layer_map = layer_map or LayerMap()
     parts: list[Part] = []
     instructions = request.get("instructions")
@@ -135,7 +125,7 @@ def split_chat(
     layer_map: LayerMap | None = None,
     policy: Policy | None = None,
 ) -> Split:
-    """The stable prefix of a Chat Completions body (README "Adapters")."""
+    """The stable prefix of a Chat Completions body (SPEC.md 9.2; README "Adapters")."""
     layer_map = layer_map or LayerMap()
     parts, boundary = walk_messages(
         request.get("messages"),
@@ -148,17 +138,6 @@ def split_chat(
     return _finish("chat", request, parts, boundary, policy, tools_items=False)
 
 
-def _again(
-    request: Mapping[str, Any], parts: list[Part], boundary: Boundary, policy: Policy | None
-) -> tuple[list[Part], Path | None, list[Binding]]:
-    """The parts with an earlier preparation's placeholders restored, where its bindings
-    are, and what they hold (:mod:`prefixlib.adapters._rebind`)."""
-    found = find_bindings(request, boundary, policy)
-    if found is None:
-        return parts, None, []
-    return restore_parts(parts, found[1], policy), found[0], found[1]
-
-
 def _finish(
     kind: Kind,
     request: Mapping[str, Any],
@@ -169,8 +148,8 @@ def _finish(
     tools_items: bool,
 ) -> Split:
     """The split of a body whose parts and boundary are found."""
-    parts, at, bindings = _again(request, parts, boundary, policy)
-    layers = _layers(parts)
+    parts, at, bindings = restore_prepared(request, parts, boundary, policy)
+    layers = join_layers(parts)
     paths = _tools(request, layers, boundary if tools_items else None)
     if bindings and "tools" in layers:
         layers["tools"] = restore_tools_layer(layers["tools"], bindings, policy)

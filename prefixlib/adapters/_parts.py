@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from prefixlib.errors import ArgumentError
-from prefixlib.model import LayerName
+from prefixlib.errors import ArgumentError, InputError
+from prefixlib.model import LAYERS, LayerName
 
 __all__ = [
     "DEFAULT_PROJECT_MARKERS",
@@ -29,7 +29,9 @@ __all__ = [
     "LayerMap",
     "Part",
     "Split",
+    "check_parts",
     "is_project_text",
+    "join_layers",
     "join_parts",
     "unjoin_layer",
 ]
@@ -60,9 +62,10 @@ class LayerMap:
 
     ``system`` is the layer of ``instructions``, Anthropic's ``system`` and ``system``
     messages; ``developer`` the layer of ``developer`` messages (and of ``system``
-    messages inside Anthropic's ``messages``).  With ``first_as_base``, the first message
-    of a request that has no ``instructions``/``system`` goes to ``system``'s layer
-    whatever its role, as Codex sends its base prompt as the first ``developer`` item.
+    messages inside Anthropic's ``messages``).  With ``first_as_base``, the first system
+    or developer message of a request that has no ``instructions``/``system`` goes to
+    ``system``'s layer whatever its role, as Codex sends its base prompt as the first
+    ``developer`` item (SPEC.md 9.2).
     A user part whose text, after leading whitespace, starts with one of
     ``project_markers`` is startup context (``project``); the first user part that does
     not is the user's actual turn, where the conversation begins.
@@ -138,8 +141,32 @@ def is_project_text(text: str, markers: Sequence[str]) -> bool:
 
 
 def join_parts(texts: Sequence[str]) -> str:
-    """The layer of several parts: each part, then a separator line, each after a blank line."""
+    """The layer of several parts: the parts with a separator line between each two, the
+    line between blank lines (SPEC.md 9.3)."""
     return f"\n\n{PART_SEPARATOR}\n\n".join(texts)
+
+
+def check_parts(parts: Sequence[Part]) -> None:
+    """A part may not hold the separator line the parts are joined with (SPEC.md 9.3)."""
+    for part in parts:
+        if PART_SEPARATOR in part.text:
+            where = ".".join(str(step) for step in part.path)
+            raise InputError(
+                f"holds {PART_SEPARATOR!r}, the line prefixlib joins the parts of a layer with",
+                source=where,
+            )
+
+
+def join_layers(parts: Sequence[Part]) -> dict[str, Any]:
+    """The raw text layers of the parts: each layer's parts joined in request order, the
+    layers in their fixed order (SPEC.md 2, 9.3)."""
+    check_parts(parts)
+    layers: dict[str, Any] = {}
+    for name in LAYERS:
+        texts = [part.text for part in parts if part.layer == name]
+        if texts:
+            layers[name] = join_parts(texts)
+    return layers
 
 
 def unjoin_layer(text: str, count: int) -> list[str] | None:
@@ -207,6 +234,7 @@ class Editor:
 
 
 def _copy(node: Any) -> Any:
+    """A shallow copy of a dict or list, the containers a request is made of."""
     if isinstance(node, dict):
         return dict(node)
     if isinstance(node, list):

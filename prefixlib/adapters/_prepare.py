@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
 
-from prefixlib.adapters._parts import PART_SEPARATOR, Editor, Part, Split, get_at, unjoin_layer
-from prefixlib.cacheability import Cacheability, assess, exact_counter
+from prefixlib.adapters._parts import Editor, Part, Split, get_at, unjoin_layer
+from prefixlib.cacheability import Cacheability, assess
 from prefixlib.errors import InputError
 from prefixlib.model import CanonicalPrefix, Change, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy
 from prefixlib.rules.tools import tool_name
+from prefixlib.tokens import exact_counter
 
-__all__ = ["Prepared", "check_parts", "rewrite", "sdk_kwargs"]
+__all__ = ["Prepared", "rewrite", "sdk_kwargs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,45 +126,26 @@ def sdk_kwargs(request: Mapping[str, Any], create: Callable[..., Any]) -> dict[s
     return kwargs
 
 
-def check_parts(parts: list[Part]) -> None:
-    """A part may not hold the separator line the adapters join parts with."""
-    for part in parts:
-        if PART_SEPARATOR in part.text:
-            where = ".".join(str(step) for step in part.path)
-            raise InputError(
-                f"holds {PART_SEPARATOR!r}, the line prefixlib joins the parts of a layer with",
-                source=where,
-            )
-
-
-def canonical_options(
+def rewrite(
+    request: Mapping[str, Any],
+    split: Split,
     *,
     roots: Mapping[str, str] | None,
     policy: Policy | None,
     namespace: str | None,
     secret: bytes | None,
     memo: bool,
-) -> dict[str, Any]:
-    """The options an adapter passes on to :func:`~prefixlib.canonicalize`."""
-    return {
-        "roots": roots,
-        "policy": policy,
-        "namespace": namespace,
-        "secret": secret,
-        "memo": memo,
-    }
-
-
-def rewrite(
-    request: Mapping[str, Any], split: Split, options: Mapping[str, Any]
 ) -> tuple[Editor, CanonicalPrefix, list[str]]:
-    """Canonicalise ``split``'s layers and write them back into a new request.
+    """Canonicalise ``split``'s layers and write them back into a new request (SPEC.md 9.3,
+    9.4); the options are :func:`~prefixlib.canonicalize`'s.
 
     Returns the editor holding the new request, the canonical prefix, and the stable
     prefix's texts as sent, in layer order then request order (the tools' canonical JSON
     last).  A part that canonicalises to nothing (it was blank) keeps its text.
     """
-    prefix = canonicalize(**split.layers, **options)
+    prefix = canonicalize(
+        **split.layers, roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
+    )
     editor = Editor(request)
     sent: list[str] = []
     by_layer: dict[str, list[Part]] = {}

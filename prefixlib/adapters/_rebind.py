@@ -23,7 +23,7 @@ from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.placeholders import AUTOMATIC, STYLES, restore
 from prefixlib.rules.tools import canonical_tools
 
-__all__ = ["find_bindings", "restore_parts", "restore_tools_layer"]
+__all__ = ["find_bindings", "restore_parts", "restore_prepared", "restore_tools_layer"]
 
 _HEAD = f"{BINDINGS_OPEN}\n{BINDINGS_LEAD}\n"
 
@@ -123,3 +123,15 @@ def restore_tools_layer(tools: Any, bindings: list[Binding], policy: Policy | No
     if not text:
         return tools
     return json.loads(restore_tools(text, bindings, style=policy.placeholder_style))
+
+
+def restore_prepared(
+    request: Any, parts: list[Part], boundary: Boundary, policy: Policy | None
+) -> tuple[list[Part], Path | None, list[Binding]]:
+    """The parts with an earlier preparation's placeholders restored, where its bindings
+    block is, and the bindings it holds (SPEC.md 9.5); the parts as they are, ``None`` and
+    no bindings for a request not prepared before."""
+    found = find_bindings(request, boundary, policy)
+    if found is None:
+        return parts, None, []
+    return restore_parts(parts, found[1], policy), found[0], found[1]

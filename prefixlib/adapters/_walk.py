@@ -1,4 +1,4 @@
-"""The walk over a request's messages that finds its stable prefix (README "Adapters").
+"""The walk over a request's messages that finds its stable prefix (SPEC.md 9.2).
 
 Messages are read from the first: system and developer messages are layers of their own,
 user parts that start with a project marker are the project layer, and the first part

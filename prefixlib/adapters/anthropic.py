@@ -28,13 +28,12 @@ from prefixlib.adapters._parts import (
     Split,
     check_request,
     get_at,
-    join_parts,
+    join_layers,
 )
-from prefixlib.adapters._prepare import Prepared, canonical_options, check_parts, rewrite
-from prefixlib.adapters._rebind import find_bindings, restore_parts, restore_tools_layer
+from prefixlib.adapters._prepare import Prepared, rewrite
+from prefixlib.adapters._rebind import restore_prepared, restore_tools_layer
 from prefixlib.adapters._walk import walk_messages
 from prefixlib.errors import ArgumentError, InputError
-from prefixlib.model import LAYERS
 from prefixlib.policy import Policy
 
 __all__ = ["MAX_BREAKPOINTS", "prepare", "split"]
@@ -52,7 +51,7 @@ def split(
     layer_map: LayerMap | None = None,
     policy: Policy | None = None,
 ) -> Split:
-    """The stable prefix of a Messages body (README "Adapters").
+    """The stable prefix of a Messages body (SPEC.md 9.2; README "Adapters").
 
     ``cache_control`` is not content: it is left out of the tools layer, so a caller's
     breakpoint on a tool does not change the key.
@@ -82,16 +81,8 @@ def split(
         has_base=bool(parts),
     )
     parts += found
-    at: Path | None = None
-    again = find_bindings(request, boundary, policy)
-    if again is not None:  # prepared before: its placeholders restored, its bindings replaced
-        at, parts = again[0], restore_parts(parts, again[1], policy)
-    check_parts(parts)
-    layers: dict[str, Any] = {}
-    for name in LAYERS:
-        texts = [part.text for part in parts if part.layer == name]
-        if texts:
-            layers[name] = join_parts(texts)
+    parts, at, bindings = restore_prepared(request, parts, boundary, policy)
+    layers = join_layers(parts)
     tools = request.get("tools")
     tools_paths: tuple[Path, ...] = ()
     if tools is not None:
@@ -99,13 +90,14 @@ def split(
         layers["tools"] = (
             [_without_cache_control(tool) for tool in tools] if isinstance(tools, list) else tools
         )
-        if again is not None:
-            layers["tools"] = restore_tools_layer(layers["tools"], again[1], policy)
+        if bindings:
+            layers["tools"] = restore_tools_layer(layers["tools"], bindings, policy)
     breakpoints = sum(1 for _ in _breakpoints(request))
     return Split("messages", layers, tuple(parts), boundary, tools_paths, at, breakpoints)
 
 
 def _without_cache_control(tool: Any) -> Any:
+    """A tool as the tools layer takes it: ``cache_control`` is not content (SPEC.md 9.4)."""
     if isinstance(tool, dict) and "cache_control" in tool:
         return {name: value for name, value in tool.items() if name != "cache_control"}
     return tool
@@ -132,6 +124,7 @@ def _breakpoints(request: Mapping[str, Any]) -> Iterator[tuple[Path, Any]]:
 
 
 def _block_breakpoints(blocks: list[Any], path: Path) -> Iterator[tuple[Path, Any]]:
+    """The ``cache_control`` of content blocks, a tool result's inner blocks included."""
     for j, block in enumerate(blocks):
         if not isinstance(block, dict):
             continue
@@ -143,6 +136,7 @@ def _block_breakpoints(blocks: list[Any], path: Path) -> Iterator[tuple[Path, An
 
 
 def _ttl(control: Any) -> str:
+    """A breakpoint's TTL: its ``ttl``, else the provider's default of 5 minutes."""
     return control.get("ttl", "5m") if isinstance(control, dict) else "5m"
 
 
@@ -158,7 +152,7 @@ def prepare(
     secret: bytes | None = None,
     memo: bool = True,
 ) -> Prepared:
-    """A cache-friendly copy of a Messages body (README "Adapters").
+    """A cache-friendly copy of a Messages body (SPEC.md 9; README "Adapters").
 
     The stable prefix is rewritten canonically and the tools are put in canonical order
     (a caller's ``cache_control`` on a tool moves to the last tool).  With ``cache``,
@@ -173,10 +167,9 @@ def prepare(
     if ttl not in (None, "5m", "1h"):
         raise ArgumentError(f'ttl must be "5m", "1h" or None, not {ttl!r}')
     found = split(request, layer_map=layer_map, policy=policy)
-    options = canonical_options(
-        roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
+    editor, prefix, sent = rewrite(
+        request, found, roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
     )
-    editor, prefix, sent = rewrite(request, found, options)
     notes: list[str] = []
     _keep_tool_breakpoint(editor, request)
     if cache:
@@ -261,11 +254,12 @@ def _order(path: Path) -> tuple[int, ...]:
 
 
 def _where(path: Path) -> str:
+    """A path as notes show it: ``system.1``."""
     return ".".join(str(step) for step in path)
 
 
 def _insert_bindings(editor: Editor, found: Split, text: str) -> None:
-    """The bindings as a text block right before the conversation (SPEC.md 5.9)."""
+    """The bindings as a text block right before the conversation (SPEC.md 5.9, 9.5)."""
     block = {"type": "text", "text": text}
     if found.bindings_at is not None:  # an earlier preparation's: replaced
         where = found.bindings_at

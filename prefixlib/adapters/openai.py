@@ -1,12 +1,12 @@
 """OpenAI request bodies: Responses (``instructions``, ``input``) and Chat Completions
 (``messages``), told apart by their fields.  No SDK import: bodies are plain dicts.
 
-Mapping onto layers (:class:`~prefixlib.adapters.LayerMap`): ``instructions`` and
-``system`` messages are the base layer, ``developer`` messages the developer layer (the
-first message is the base when there are no instructions, as Codex sends its base prompt
-as the first ``developer`` item), the startup user parts of a coding agent the project
-layer, ``tools`` the tools layer.  The first part that is none of these, and everything
-after it, is conversation: never rewritten, never reordered.
+Mapping onto layers (SPEC.md 9; :class:`~prefixlib.adapters.LayerMap`): ``instructions``
+and ``system`` messages are the base layer, ``developer`` messages the developer layer (the
+first system or developer message is the base when there are no instructions, as Codex
+sends its base prompt as the first ``developer`` item), the startup user parts of a coding
+agent the project layer, ``tools`` the tools layer.  The first part that is none of these,
+and everything after it, is conversation: never rewritten, never reordered.
 
 The cache fields are those of OpenAI's prompt caching guide,
 https://developers.openai.com/api/docs/guides/prompt-caching, as the ``openai`` package
@@ -36,7 +36,7 @@ import blake3
 
 from prefixlib.adapters._openai_split import CHAT_ONLY, split, split_chat, split_responses
 from prefixlib.adapters._parts import Boundary, LayerMap, Split, get_at
-from prefixlib.adapters._prepare import Prepared, canonical_options, rewrite
+from prefixlib.adapters._prepare import Prepared, rewrite
 from prefixlib.errors import ArgumentError, PrefixlibError
 from prefixlib.model import LAYERS, LayerName
 from prefixlib.policy import Policy
@@ -84,12 +84,14 @@ def shard_key(key: str, *, shards: int, session: str) -> str:
 
 
 def _bindings_message(kind: str, text: str, role: str) -> dict[str, Any]:
+    """The bindings as a message of their own (SPEC.md 9.5)."""
     if kind == "responses":
         return {"type": "message", "role": role, "content": [{"type": "input_text", "text": text}]}
     return {"role": role, "content": text}
 
 
 def _bindings_block(kind: str, text: str) -> dict[str, Any]:
+    """The bindings as a content block of the message the user's turn shares (SPEC.md 9.5)."""
     return {"type": "input_text" if kind == "responses" else "text", "text": text}
 
 
@@ -113,7 +115,8 @@ def prepare(
     secret: bytes | None = None,
     memo: bool = True,
 ) -> Prepared:
-    """A cache-friendly copy of a Responses or Chat Completions body (README "Adapters").
+    """A cache-friendly copy of a Responses or Chat Completions body (SPEC.md 9; README
+    "Adapters").
 
     The stable prefix is rewritten canonically, the tools in canonical order; the
     bindings follow it as a message of their own (``bindings_role``), or as a content
@@ -136,10 +139,9 @@ def prepare(
         bindings_role=(bindings_role, ("user", "developer", "system")),
     )
     found = split(request, layer_map=layer_map, policy=policy)
-    options = canonical_options(
-        roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
+    editor, prefix, sent = rewrite(
+        request, found, roots=roots, policy=policy, namespace=namespace, secret=secret, memo=memo
     )
-    editor, prefix, sent = rewrite(request, found, options)
     notes: list[str] = []
     if breakpoint:
         _place_breakpoint(editor, found, breakpoint_ttl, notes)
@@ -177,6 +179,7 @@ def _check_options(**options: tuple[object, tuple[object, ...]]) -> None:
 def _set_field(
     new: dict[str, Any], name: str, value: object, override: bool, notes: list[str]
 ) -> None:
+    """Set a cache field, or keep the caller's (unless ``override``) and say so."""
     if new.get(name) is not None and not override:
         notes.append(f"kept the caller's {name} (override=True replaces it)")
     else:
@@ -186,6 +189,8 @@ def _set_field(
 def _set_cache_options(
     editor: Any, mode: str | None, ttl: str | None, override: bool, notes: list[str]
 ) -> None:
+    """``prompt_cache_options``' ``mode`` and ``ttl`` (gpt-5.6 and later), each kept where
+    the caller set it unless ``override``."""
     root = editor.root
     if not isinstance(root.get("prompt_cache_options"), dict):
         root["prompt_cache_options"] = {}
@@ -222,7 +227,7 @@ def _place_breakpoint(editor: Any, found: Split, ttl: str | None, notes: list[st
 
 
 def _insert_bindings(editor: Any, found: Split, text: str, role: str) -> None:
-    """The bindings right after the stable prefix, before the conversation (SPEC.md 5.9)."""
+    """The bindings right after the stable prefix, before the conversation (SPEC.md 5.9, 9.5)."""
     if found.bindings_at is not None:  # an earlier preparation's: replaced
         at = found.bindings_at
         block = len(at) > 1 and at[-2] == "content"

@@ -151,8 +151,8 @@ def check_lock(
 
 def run(args: argparse.Namespace) -> int:
     """Write the lock file for the files given and the prompt files under the directories."""
+    from prefixlib.cli._settings import settings  # the files check would look at
     from prefixlib.cli._walk import prompt_files
-    from prefixlib.cli.check import settings  # the same files check would look at
 
     cfg = config(args)
     chosen = settings(cfg)

@@ -64,6 +64,8 @@ def _request(data: bytes, path: str) -> dict[str, Any] | None:
 
 
 def _report(args: argparse.Namespace, path: str) -> Cacheability:
+    """The report of one file: a request's stable prefix as the adapters send it (SPEC.md
+    9), or a prompt read into ``--layer``."""
     options: dict[str, Any] = {"policy": policy(args), "namespace": args.namespace}
     if args.root:
         options["roots"] = parse_roots(args.root)
@@ -80,6 +82,7 @@ def _report(args: argparse.Namespace, path: str) -> Cacheability:
 
 
 def _print(report: Cacheability, path: str) -> None:
+    """The report as text on stdout, its warnings on stderr."""
     tokens = report.tokens
     out = [
         f"{path}",
@@ -106,6 +109,7 @@ def _print(report: Cacheability, path: str) -> None:
 
 
 def _status(report: Cacheability) -> int:
+    """1 where a volatile value is left or no minimum that applies is reached, else 0."""
     if report.volatile is not None or not any(c.cacheable for c in report.checks):
         return EXIT_CHANGED
     return EXIT_OK

@@ -67,6 +67,12 @@ def register(commands: Any) -> None:
         "--key-header", metavar="NAME", help="also set this request header to the key"
     )
     parser.add_argument(
+        "--default-upstream",
+        choices=("openai", "anthropic"),
+        help="where a request that names neither API goes, such as Claude Code's HEAD / "
+        "(default openai)",
+    )
+    parser.add_argument(
         "--print-config",
         choices=("codex", "claude"),
         help="print the client setup that points it at this proxy, and exit",
@@ -93,6 +99,7 @@ def _settings(args: argparse.Namespace, table: Mapping[str, Any], source: str) -
             "mode",
             "shards",
             "key_header",
+            "default_upstream",
         )
         if getattr(args, name) is not None
     }

@@ -74,7 +74,9 @@ class DescriptionPatterns:
             if candidate.role == "label" and (after.isalnum() or after == b"_"):
                 continue  # a shape cut short: "2026-11-24x" is no date
             found.append(candidate)
-        if found:
+        if len(found) <= _FEW:  # each looks back to its string's opening quote
+            yield from (c for c in found if _opened_by_description(data, c.start))
+        else:  # many: where the description strings are, in one linear pass
             spans = description_spans(data)
             yield from (c for c in found if _within(spans, c.start))
 
@@ -88,7 +90,7 @@ def patterns(style: Style) -> DescriptionPatterns:
 
 #: A ``description`` member's string value in canonical JSON: inside a string every ``"`` is
 #: escaped, so an unescaped ``"description":"`` is always a member's key (RFC 8785).
-_MEMBER = re.compile(rb'"description":"((?:[^"\\]|\\.)*)"', re.S)
+_MEMBER = re.compile(rb'"description":"((?:[^"\\]++|\\.)*+)"', re.S)  # possessive: linear
 
 
 def description_spans(data: bytes) -> list[tuple[int, int]]:
@@ -100,6 +102,25 @@ def description_spans(data: bytes) -> list[tuple[int, int]]:
 def _within(spans: list[tuple[int, int]], pos: int) -> bool:
     index = bisect.bisect_right(spans, (pos, _END)) - 1
     return index >= 0 and spans[index][0] <= pos < spans[index][1]
+
+
+#: Up to this many candidates, each looks back to its string's start (C-speed searches);
+#: more, and the description strings are found in one pass (a few MB/s in Python's re).
+_FEW = 16
+
+
+def _opened_by_description(data: bytes, pos: int) -> bool:
+    """Whether the string ``pos`` lies in is a ``description``'s value: its opening quote,
+    the nearest ``"`` before ``pos`` not escaped by a backslash, follows ``"description":``."""
+    quote = data.rfind(b'"', 0, pos)
+    while quote > 0:
+        before = quote - 1
+        while before >= 0 and data[before] == 0x5C:  # a run of backslashes
+            before -= 1
+        if (quote - 1 - before) % 2 == 0:
+            return data.endswith(b'"description":', 0, quote)
+        quote = data.rfind(b'"', 0, quote)
+    return False
 
 
 def in_description(data: bytes, pos: int) -> bool:

@@ -44,7 +44,8 @@ class ServeConfig:
     ``openai_mode`` applies to ``/v1/responses`` and ``/v1/chat/completions``,
     ``anthropic_mode`` to ``/v1/messages``.  ``key_header`` names a request header the
     proxy also sets to the key (for an upstream that derives cache affinity from a
-    header).  ``verbose`` logs the first divergence from the previous prefix of a key.
+    header).  ``default_upstream`` takes a request that names neither API (no model path,
+    no auth header).  ``verbose`` logs the first divergence from the previous prefix of a key.
     """
 
     host: str = "127.0.0.1"
@@ -55,6 +56,7 @@ class ServeConfig:
     anthropic_mode: Mode = "canonical"
     shards: int = 1
     key_header: str | None = None
+    default_upstream: Literal["openai", "anthropic"] = "openai"
     verbose: bool = False
     connect_timeout: float = 10.0
 
@@ -98,6 +100,8 @@ def _typed(name: str, value: object, where: str) -> object:
     if name == "shards" and type(value) is int and value >= 1:
         return value
     if name == "key_header" and isinstance(value, str) and value:
+        return value
+    if name == "default_upstream" and value in ("openai", "anthropic"):
         return value
     if name == "verbose" and isinstance(value, bool):
         return value

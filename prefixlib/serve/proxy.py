@@ -74,9 +74,21 @@ class Route:
 
 
 def route_of(method: str, path: str, headers: Mapping[str, str], config: ServeConfig) -> Route:
-    """The route of a request (issue 13: three model routes, every other path passed through)."""
-    anthropic = path.startswith("/v1/messages") or "anthropic-version" in headers
-    base = config.anthropic_upstream if anthropic else config.openai_upstream
+    """The route of a request (issue 13: three model routes, every other path passed through).
+
+    Anthropic: a path under ``/v1/messages``, or an ``anthropic-version`` or ``x-api-key``
+    header; OpenAI: a path under ``/v1/responses`` or ``/v1/chat``, or an ``Authorization``
+    header; anything else (Claude Code's ``HEAD /`` connectivity check) goes to
+    ``default_upstream``.
+    """
+    upstream: Literal["openai", "anthropic"]
+    if path.startswith("/v1/messages") or "anthropic-version" in headers or "x-api-key" in headers:
+        upstream = "anthropic"
+    elif path.startswith(("/v1/responses", "/v1/chat/")) or "authorization" in headers:
+        upstream = "openai"
+    else:
+        upstream = config.default_upstream
+    base = config.anthropic_upstream if upstream == "anthropic" else config.openai_upstream
     kind: Kind | None = None
     if method == "POST":
         if path == "/v1/responses":
@@ -85,7 +97,7 @@ def route_of(method: str, path: str, headers: Mapping[str, str], config: ServeCo
             kind = "chat"
         elif path == "/v1/messages":
             kind = "messages"
-    return Route("anthropic" if anthropic else "openai", base, kind)
+    return Route(upstream, base, kind)
 
 
 def _forward_headers(headers: CIMultiDictProxy[str], shaped: Shaped) -> CIMultiDict[str]:

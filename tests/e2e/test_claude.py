@@ -26,7 +26,7 @@ from aiohttp import web
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
 from tests.e2e.test_codex import AGENTS_MD, USERS
-from tests.serve_support import FakeProvider, Loop
+from tests.serve_support import FakeProvider, Loop, logged
 
 KEY_HEADER = "x-prefixlib-key"
 
@@ -115,7 +115,7 @@ def test_claude_sessions_share_one_key_in_key_mode(
     assert sent[0] != sent[1]
     sessions = [seen.header("X-Claude-Code-Session-Id") for seen in messages]
     assert sessions[0] != sessions[1]
-    assert all("mode=key" in line and f"key={keys[0][:16]}" in line for line in lines)
+    assert all("mode=key" in line and f"key={keys[0][:16]}" in line for line in logged(lines, 2))
 
 
 def test_claude_stable_prefixes_are_byte_identical_in_canonical_mode(

@@ -31,7 +31,7 @@ from prefixlib.model import BINDINGS_LEAD
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
 from prefixlib.serve.rawjson import set_top_level_string
-from tests.serve_support import FakeProvider, Loop
+from tests.serve_support import FakeProvider, Loop, logged
 
 AGENTS_MD = """\
 # Ledger: contributor notes for coding agents
@@ -179,7 +179,7 @@ def test_codex_sessions_share_one_key_and_keep_their_bodies(
         assert seen.raw == set_top_level_string(client, "prompt_cache_key", keys[0])
     # the two sessions did differ (paths, ids), so the shared key is prefixlib's doing
     assert run.client_bodies[0] != run.client_bodies[1]
-    assert all(f"key={keys[0][:16]}" in line for line in run.lines)
+    assert all(f"key={keys[0][:16]}" in line for line in logged(run.lines, 2))
 
 
 def stable_items(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -210,4 +210,4 @@ def test_codex_stable_prefixes_are_byte_identical_in_canonical_mode(
     assert orjson.dumps(sent[0]["tools"]) == orjson.dumps(sent[1]["tools"])
     # the session's own values come after the prefix, and the conversation is Codex's
     assert sent[0]["input"][-1] == originals[0]["input"][-1]
-    assert all(" mode=canonical " in line for line in run.lines)
+    assert all(" mode=canonical " in line for line in logged(run.lines, 2))
