@@ -29,7 +29,7 @@ from prefixlib.errors import ArgumentError
 from prefixlib.model import LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy, UserPattern
-from prefixlib.rules.placeholders import STYLES
+from prefixlib.rules.placeholders import STYLES, common_start
 
 __all__ = ["Addition", "Difference", "Proposal", "learn"]
 
@@ -219,8 +219,8 @@ def _spans(layer: str, a: str, b: str, close: str) -> Iterator[tuple[Difference,
 
 def _in_line(layer: str, a: str, b: str, close: str) -> tuple[Difference, Addition | None]:
     """The span where two lines differ, widened to whole tokens, and its addition."""
-    start = len(_common_prefix(a, b))
-    end = len(_common_prefix(a[start:][::-1], b[start:][::-1]))
+    start = len(common_start(a, b))
+    end = len(common_start(a[start:][::-1], b[start:][::-1]))
     end_a, end_b = len(a) - end, len(b) - end
     while start > 0 and a[start - 1] in _TOKEN:
         start -= 1
@@ -326,15 +326,6 @@ def _escape(text: str) -> str:
     """``text`` as a literal in RE2 syntax: its special characters escaped, a line feed as
     ``\\n``, everything else as it is (readable in the policy file)."""
     return "".join("\\n" if c == "\n" else "\\" + c if c in _SPECIAL else c for c in text)
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return a[:n]
 
 
 def _toml(text: str) -> str:
