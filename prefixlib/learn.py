@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from prefixlib.errors import ArgumentError
-from prefixlib.model import LayerName
+from prefixlib.model import CanonicalPrefix, LayerName
 from prefixlib.pipeline import canonicalize
 from prefixlib.policy import Policy, UserPattern
 from prefixlib.rules.placeholders import STYLES, common_start
@@ -130,16 +130,19 @@ def learn(samples: Sequence[Mapping[str, Any] | str], *, policy: Policy | None =
     base = Policy() if policy is None else policy
     if not isinstance(base, Policy):
         raise ArgumentError(f"policy must be a prefixlib.Policy, not {type(base).__name__}")
-    current, additions = base, list[Addition]()
-    before = _keys(layers, base)
+    current, additions, taken = base, list[Addition](), set[object]()
+    results = _canonical(layers, current)
+    before = tuple(r.key for r in results)
     for _ in range(ROUNDS):
-        found, _left = _propose(layers, current, taken={a.value for a in additions})
+        found, remaining = _propose(results, current, taken=taken)
         if not found:
             break
         additions += found
         current = _extended(current, found)
-    after = _keys(layers, current)
-    _found, remaining = _propose(layers, current, taken=set())
+        results = _canonical(layers, current)
+    else:  # every round found more: what the last additions leave
+        _found, remaining = _propose(results, current, taken=taken)
+    after = tuple(r.key for r in results)
     return Proposal(tuple(additions), current, before, after, tuple(remaining))
 
 
@@ -155,8 +158,9 @@ def _layers(sample: Mapping[str, Any] | str, index: int) -> dict[str, Any]:
     return dict(sample)
 
 
-def _keys(layers: Sequence[Mapping[str, Any]], policy: Policy) -> tuple[str, ...]:
-    return tuple(canonicalize(**sample, policy=policy, memo=False).key for sample in layers)
+def _canonical(layers: Sequence[Mapping[str, Any]], policy: Policy) -> list[CanonicalPrefix]:
+    """The samples canonicalised with ``policy``, unmemoised (each policy is new)."""
+    return [canonicalize(**sample, policy=policy, memo=False) for sample in layers]
 
 
 def _extended(policy: Policy, additions: Sequence[Addition]) -> Policy:
@@ -172,10 +176,10 @@ def _extended(policy: Policy, additions: Sequence[Addition]) -> Policy:
 
 
 def _propose(
-    layers: Sequence[Mapping[str, Any]], policy: Policy, *, taken: set[object]
+    results: Sequence[CanonicalPrefix], policy: Policy, *, taken: set[object]
 ) -> tuple[list[Addition], list[Difference]]:
-    """One round: the additions for the spans that differ now, and the spans left alone."""
-    results = [canonicalize(**sample, policy=policy, memo=False) for sample in layers]
+    """One round: the additions for the spans that differ in ``results`` (the samples
+    canonicalised with ``policy``), none already ``taken``, and the spans left alone."""
     close = STYLES[policy.placeholder_style][1]
     additions: list[Addition] = []
     left: list[Difference] = []
