@@ -170,7 +170,7 @@ def _json(a: _Side, b: _Side, d: Divergence, redact: bool) -> dict[str, Any]:
 
 def _tokens(d: Divergence, encoding: str) -> tuple[int, int]:
     """The tokens of the shared prefix before and after, exact (the tokens extra)."""
-    from prefixlib.cacheability import exact_counter
+    from prefixlib.tokens import exact_counter
 
     counter = exact_counter(encoding)
     if counter is None:
