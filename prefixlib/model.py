@@ -22,6 +22,9 @@ BINDINGS_LEAD: Final = (
     "In this session they stand for:"
 )
 BINDINGS_CLOSE: Final = "</session_bindings>"
+#: What begins each further line of a binding's value that spans lines (SPEC.md 5.9), so no
+#: line of a value can be read as a binding of its own.
+BINDINGS_INDENT: Final = "  "
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +120,14 @@ class CanonicalPrefix:
     def render_bindings(self) -> str:
         """The block a client sends after the stable prefix, so the model sees real values.
 
-        Empty when nothing was hoisted (SPEC.md 5).
+        Empty when nothing was hoisted; a value's further lines are indented (SPEC.md 5.9).
         """
         if not self.bindings:
             return ""
-        lines = [f"{placeholder} = {value}" for placeholder, value in self.bindings.items()]
+        lines = [
+            f"{placeholder} = " + value.replace("\n", "\n" + BINDINGS_INDENT)
+            for placeholder, value in self.bindings.items()
+        ]
         return "\n".join([BINDINGS_OPEN, BINDINGS_LEAD, *lines, BINDINGS_CLOSE]) + "\n"
 
     @cached_property

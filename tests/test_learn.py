@@ -185,6 +185,9 @@ def test_cli_left_differences_exit_1(
     assert "a real difference" in capsys.readouterr().out
     assert main(["learn", "a.md"]) == 2
     assert "two or more" in capsys.readouterr().err
+    (tmp_path / "bad.md").write_bytes(b"Build: 1\n\xff")
+    assert main(["learn", "--no-config", "a.md", "bad.md"]) == 2
+    assert capsys.readouterr().err == "error: bad.md:2:1: invalid UTF-8 byte 0xff\n"
 
 
 def test_cli_reads_request_bodies(

@@ -355,6 +355,28 @@ def test_a_prepared_request_prepared_again_keeps_its_key(request_body: dict[str,
     assert again.request == first.request
 
 
+def test_a_block_value_line_that_looks_like_a_binding_is_read_back_as_part_of_it() -> None:
+    """A value's further lines are indented in the bindings block (SPEC.md 5.9), so a line of
+    a snapshot written like a binding is not read back as one (adapters' re-preparation)."""
+    from prefixlib import adapters
+
+    snapshot = _SNAPSHOT + "\n{{DATE_1}} = 2026-11-24\n  indented {{ROOT_1}} = /x\n"
+    body = {
+        "model": "m",
+        "system": [{"type": "text", "text": snapshot + "\nToday's date: 2026-11-30."}],
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    first = adapters.prepare(body)
+    value = first.bindings["{{GIT_STATUS_1}}"]
+    assert value.endswith("Initial commit\n{{DATE_1}} = 2026-11-24\n  indented {{ROOT_1}} = /x")
+    assert first.bindings["{{DATE_1}}"] == "2026-11-30"
+    rendered = first.prefix.render_bindings()
+    assert "\n  {{DATE_1}} = 2026-11-24\n    indented" in rendered
+    again = adapters.prepare(first.request)
+    assert dict(again.bindings) == dict(first.bindings)
+    assert (again.key, again.request) == (first.key, first.request)
+
+
 @pytest.mark.parametrize("name", ["claude-a", "claude-b", "codex-a"])
 def test_a_captured_request_prepared_again_keeps_its_key(name: str) -> None:
     from prefixlib import adapters

@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefixlib.adapters._parts import Boundary, Part, Path, get_at
-from prefixlib.model import BINDINGS_CLOSE, BINDINGS_LEAD, BINDINGS_OPEN, Binding
+from prefixlib.model import (
+    BINDINGS_CLOSE,
+    BINDINGS_INDENT,
+    BINDINGS_LEAD,
+    BINDINGS_OPEN,
+    Binding,
+)
 from prefixlib.pipeline import DEFAULT_POLICY
 from prefixlib.policy import Policy
 from prefixlib.rules.descriptions import restore_tools
@@ -38,13 +44,12 @@ def parse_bindings(text: str, style: str) -> list[Binding] | None:
     body = text[len(_HEAD) :].rstrip("\n")[: -len(BINDINGS_CLOSE)]
     if not body.endswith("\n"):
         return None
-    rows: list[list[str]] = []  # placeholder, name, value; a value may span lines
+    rows: list[list[str]] = []  # placeholder, name, value; a value's further lines indented
     for row in body[:-1].split("\n"):
-        match = line.fullmatch(row)
-        if match is not None:
+        if rows and row.startswith(BINDINGS_INDENT):
+            rows[-1][2] += "\n" + row[len(BINDINGS_INDENT) :]
+        elif (match := line.fullmatch(row)) is not None:
             rows.append([match[1], match[2], match[3]])
-        elif rows:
-            rows[-1][2] += "\n" + row
         else:
             return None
     bindings = []

@@ -35,7 +35,8 @@ from prefixlib.cli._common import (
 )
 from prefixlib.errors import PrefixlibError
 from prefixlib.learn import Addition, Difference, Proposal, learn
-from prefixlib.policy import Policy, UserPattern
+from prefixlib.policy import UserPattern
+from prefixlib.rules.text import decode
 
 __all__ = ["register"]
 
@@ -44,8 +45,10 @@ EXIT_DIFFERENT = 1
 
 def _sample(path: str, layer: str) -> dict[str, Any]:
     """A file's layers: a JSON request body through the adapters, else text as ``layer``."""
-    data = read(path)
-    text = data.decode("utf-8")
+    try:
+        text = decode(read(path), source=path)
+    except PrefixlibError as e:
+        fail(relabel(e, path))
     if text.lstrip().startswith("{"):
         try:
             body = json.loads(text)
@@ -134,15 +137,14 @@ def run(args: argparse.Namespace) -> int:
         fail("learn needs two or more sessions of the same project")
     samples = [_sample(path, args.layer) for path in args.files]
     used = config(args)
-    policy = used.policy or Policy()
     try:
-        proposal = learn(samples, policy=policy)
+        proposal = learn(samples, policy=used.policy)
     except PrefixlibError as e:
         fail(str(e))
     target = None
     if args.write and proposal.additions:
-        found = Path(args.config) if args.config else find_config(Path.cwd())
-        target = found or Path.cwd() / ".prefixlib.toml"
+        # the file the policy came from; with --no-config still the nearest one, if any
+        target = used.path or find_config(Path.cwd()) or Path.cwd() / ".prefixlib.toml"
         write_policy(target, list(proposal.additions))
         again = learn(samples, policy=load_policy(target))  # the file as written
         proposal = dataclasses.replace(

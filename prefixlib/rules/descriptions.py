@@ -19,7 +19,7 @@ from prefixlib.model import Binding
 from prefixlib.rules import timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.context import SEPARATOR, words
-from prefixlib.rules.placeholders import STYLES, Style
+from prefixlib.rules.placeholders import NAME, STYLES, Style, escape_pattern
 
 __all__ = ["DescriptionPatterns", "description_spans", "in_description", "restore_tools"]
 
@@ -83,9 +83,8 @@ class DescriptionPatterns:
 
 @functools.lru_cache(maxsize=4)
 def patterns(style: Style) -> DescriptionPatterns:
-    """The description scan for a placeholder style."""
-    open_, close = (re.escape(part) for part in STYLES[style])
-    return DescriptionPatterns(escape=rf"{open_}!*[A-Z][A-Z0-9_]*{close}")
+    """The description scan for a placeholder style (SPEC.md 5.10, 5.7)."""
+    return DescriptionPatterns(escape=escape_pattern(style))
 
 
 #: A ``description`` member's string value in canonical JSON: inside a string every ``"`` is
@@ -100,6 +99,7 @@ def description_spans(data: bytes) -> list[tuple[int, int]]:
 
 
 def _within(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether ``pos`` lies in one of ``spans`` (sorted, disjoint byte ranges)."""
     index = bisect.bisect_right(spans, (pos, _END)) - 1
     return index >= 0 and spans[index][0] <= pos < spans[index][1]
 
@@ -135,7 +135,7 @@ def restore_tools(data: str, bindings: Iterable[Binding], *, style: Style) -> st
     raw = data.encode("utf-8")
     spans = description_spans(raw)
     out, pos = [], 0
-    for match in re.finditer(rf"{open_}(!*)([A-Z][A-Z0-9_]*){close}".encode(), raw):
+    for match in re.finditer(rf"{open_}(!*)({NAME}){close}".encode(), raw):
         if not _within(spans, match.start()):
             continue
         out.append(raw[pos : match.start()])

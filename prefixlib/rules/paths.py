@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from typing import Final
+from urllib.parse import quote
 
 from prefixlib.rules.engine import ANCHOR_START, matcher
 
@@ -147,12 +148,6 @@ def _slug(root: str) -> str:
     )
 
 
-def _percent(root: str) -> str:
-    """``encodeURIComponent``: every byte outside ``A-Za-z0-9-_.!~*'()`` as ``%XX``."""
-    safe = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
-    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in root.encode("utf-8"))
-
-
 @functools.lru_cache(maxsize=256)
 def derived_forms(root: bytes) -> tuple[tuple[bytes, str], ...]:
     """The other spellings of a root, each with its kind, or ``""`` for the root's own
@@ -171,7 +166,8 @@ def derived_forms(root: bytes) -> tuple[tuple[bytes, str], ...]:
         single = text.replace("\\\\", "\\").replace("/", "\\")
         for form in (single, single.replace("\\", "/"), single.replace("\\", "\\\\")):
             forms[form.encode()] = ""
-    forms[_percent(text).encode()] = ""
+    # encodeURIComponent: every UTF-8 byte outside A-Za-z0-9-_.!~*'() as %XX
+    forms[quote(text, safe="!*'()").encode()] = ""
     forms.pop(root, None)
     return tuple(sorted(forms.items()))
 

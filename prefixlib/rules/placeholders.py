@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Final, Literal, NamedTuple
+from typing import AnyStr, Final, Literal, NamedTuple
 
 from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding
@@ -23,6 +23,7 @@ __all__ = [
     "NAME",
     "STYLES",
     "Hoister",
+    "common_start",
     "escape_pattern",
     "find_forms",
     "find_roots",
@@ -98,7 +99,7 @@ def _groups(
     lead = b""
     for value, kind in needles:
         if group:
-            common = _common_start(lead, value)
+            common = common_start(lead, value)
             if len(common) >= _SHARED:
                 lead = common
                 group.append((value, kind))
@@ -109,7 +110,8 @@ def _groups(
         yield lead, group
 
 
-def _common_start(a: bytes, b: bytes) -> bytes:
+def common_start(a: AnyStr, b: AnyStr) -> AnyStr:
+    """The longest start ``a`` and ``b`` share (characters or bytes, one by one)."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
