@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from prefixlib.model import Binding
 from prefixlib.rules import timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
-from prefixlib.rules.context import SEPARATOR, words
+from prefixlib.rules.context import label_forms, sentence_form
 from prefixlib.rules.placeholders import NAME, STYLES, Style, escape_pattern
 
 __all__ = ["DescriptionPatterns", "description_spans", "in_description", "restore_tools"]
@@ -46,18 +46,14 @@ class DescriptionPatterns:
             ),
         )
         for anywhere, field, shapes in classes:
-            every = "|".join(words(label) for label in (*anywhere, *field))
-            forms = [
-                rf"<(?i:{every})>[ ]*",
-                rf"{JSON_BOUNDARY}(?i:{'|'.join(words(label) for label in anywhere)})\b{SEPARATOR}",
-                rf"{JSON_FIELD_START}(?i:{'|'.join(words(label) for label in field)})\b{SEPARATOR}",
-            ]
-            for form in forms:
+            json_forms = label_forms(
+                anywhere, field, boundary=JSON_BOUNDARY, field_start=JSON_FIELD_START, blank="[ ]"
+            )
+            for form, _lead in json_forms:
                 grouped = "|".join(p.group(shape, "label", kind) for kind, shape in shapes)
                 p.add(f"{form}(?:{grouped})")
-        sentence = "|".join(label.replace(" ", "[ ]+") for label in timestamps.SENTENCE_LABELS)
         instants = "|".join(p.group(shape, "label", kind) for kind, shape in timestamps.INSTANT)
-        p.add(rf"{JSON_BOUNDARY}(?i:{sentence})[ ]+(?:{instants})")
+        p.add(sentence_form(instants, boundary=JSON_BOUNDARY, blank="[ ]"))
         p.add(p.group(escape, "escape"))
         p.compile(roots_first=False)
 
