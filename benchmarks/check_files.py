@@ -11,7 +11,8 @@ pre-commit runs it) and, as its baseline in the same round, canonicalises the sa
 files (``canonicalize(project=..., memo=False)``, what ``prefixlib hash`` costs); the
 figures are medians over rounds, the ratio the median of per-round ratios.  Then the
 whole command is timed in a subprocess beside a bare ``python -c "import prefixlib"``,
-so the cost of starting is told apart from the cost per file.  Nothing here asserts on
+so the cost of starting is told apart from the cost per file; and the files given
+four times against once give the cost of one more file in a run.  Nothing here asserts on
 time.
 """
 
@@ -55,18 +56,28 @@ def run() -> None:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             main(["check", "--no-config", "-q", *files])
 
+    def check_four_times() -> None:  # the same files 4 times: the cost of one more file
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            main(["check", "--no-config", "-q", *files * 4])
+
     def hash_() -> None:
         for text in texts:
             canonicalize(project=text, memo=False)
 
     check()  # warm: imports, compiled patterns
-    pairs = [(_time(check), _time(hash_)) for _ in range(rounds)]
+    samples = [(_time(check), _time(hash_), _time(check_four_times)) for _ in range(rounds)]
+    pairs = [(c, h) for c, h, _ in samples]
+    marginal = statistics.median((four - c) / (3 * len(files)) for c, _, four in samples)
     checked = statistics.median(c for c, _ in pairs)
     hashed = statistics.median(h for _, h in pairs)
     ratio = statistics.median(c / h for c, h in pairs)
     print(f"check, in process:   {len(files) / checked:8.0f} files/s  ({checked * 1e3:.1f} ms)")
     print(f"canonicalize alone:  {len(files) / hashed:8.0f} files/s  ({hashed * 1e3:.1f} ms)")
     print(f"check / canonicalize: {ratio:.2f}x the time (median of {rounds} paired rounds)")
+    print(
+        f"one more file in the same run: {marginal * 1e3:.2f} ms ({1 / marginal:.0f} files/s; "
+        "the files given 4 times against once)"
+    )
 
     command = [sys.executable, "-m", "prefixlib", "check", "--no-config", "-q", *files]
     bare = [sys.executable, "-c", "import prefixlib.cli"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -188,6 +189,16 @@ def _agents_part(request: dict[str, Any]) -> dict[str, Any]:
     raise SystemExit("the request has no AGENTS.md part")
 
 
+def turn(request: dict[str, Any], variant: int) -> bytes:
+    """The request's bytes with the user's last turn changed: a prefix seen before."""
+    item = request["input"][-1]
+    saved = item["content"]
+    item["content"] = [{"type": "input_text", "text": f"say ok {variant}"}]
+    data = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+    item["content"] = saved
+    return data
+
+
 def body(request: dict[str, Any], variant: int | None) -> bytes:
     """The request's bytes; ``variant`` changes the project text (a cold canonical form)."""
     if variant is not None:
@@ -198,6 +209,67 @@ def body(request: dict[str, Any], variant: int | None) -> bytes:
         part["text"] = saved
         return data
     return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# -- in process: where the added time goes ---------------------------------------------------
+
+
+STEPS = (
+    "orjson.loads",
+    "adapters.split",
+    "cache_key (canonicalize, memo)",
+    "raw-bytes edit of prompt_cache_key",
+    "Shaper.shape, all of it",
+)
+
+
+def stages(request: dict[str, Any], samples: int) -> None:
+    """Per step of key mode's shaping, the median time in this process (no HTTP).
+
+    "seen": the prefix was shaped before, the user's turn differs (a later turn of a
+    session); "new": the project text differs in every body (a new session).
+    """
+    import orjson
+
+    from prefixlib import adapters
+    from prefixlib.pipeline import cache_key
+    from prefixlib.serve.config import ServeConfig
+    from prefixlib.serve.rawjson import set_top_level_string
+    from prefixlib.serve.shape import Shaper
+
+    headers = {"Content-Type": "application/json"}
+    counter = iter(range(1, 1 << 30))
+    rows = []
+    for kind in ("seen", "new"):
+        shaper = Shaper(ServeConfig())
+        shaper.shape("responses", body(request, None), headers)  # the seen prefix's memo
+        make = (lambda: turn(request, next(counter))) if kind == "seen" else (
+            lambda: body(request, next(counter))
+        )  # fmt: skip
+        times: dict[str, list[float]] = {}
+        for _ in range(samples):
+            data = make()
+            laps = [time.perf_counter()]
+            parsed = orjson.loads(data)
+            laps.append(time.perf_counter())
+            found = adapters.split(parsed)
+            laps.append(time.perf_counter())
+            key = cache_key(**found.layers)
+            laps.append(time.perf_counter())
+            set_top_level_string(data, "prompt_cache_key", key, parsed=parsed)
+            laps.append(time.perf_counter())
+            data = make() if kind == "new" else data  # a fresh prefix for the whole path
+            laps.append(time.perf_counter())
+            shaper.shape("responses", data, headers)
+            laps.append(time.perf_counter())
+            spans = [end - start for start, end in itertools.pairwise(laps)]
+            del spans[4]  # making the body is not timed
+            for name, span in zip(STEPS, spans, strict=True):
+                times.setdefault(name, []).append(span)
+        for name, values in times.items():
+            rows.append((kind, name, f"{1e6 * statistics.median(values):.0f}"))
+    print(f"key mode, {len(body(request, None))} byte body, medians of {samples} samples")
+    print(format_table(("prefix", "step", "median us"), rows, left=2))
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -332,11 +404,17 @@ def run(quick: bool, json_path: str | None) -> None:
 
 def main() -> None:
     parser = argument_parser(__doc__ or "", quick="5 rounds instead of 30")
+    parser.add_argument(
+        "--stages", action="store_true", help="time each step of key mode in process, no HTTP"
+    )
     parser.add_argument("--role", choices=("upstream", "plain"), help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
         serve_role(args.role, args.upstream or "")
+        return
+    if args.stages:
+        stages(base_request(), 60 if args.quick else 400)
         return
     run(args.quick, args.json)
 

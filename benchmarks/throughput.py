@@ -64,9 +64,11 @@ SHARES: dict[str, float] = {"base": 0.45, "developer": 0.10, "project": 0.25, "t
 LAYER_NAMES = ("base", "developer", "project", "tools")
 
 #: The targets printed beside the figures (issue 4): the minimum ratio to blake3 for inputs
-#: of 64 KB and more, and the maximum seconds per call for the 4 KB input.
+#: of 64 KB and more, and the maximum seconds per call for the 4 KB input.  Issue 15 decided
+#: two of them: a cold 4 KB call has none (the startup prefix of realtext.py has the time
+#: targets), and key-only ratios hold from 1 MB (a 64 KB row shows its floor).
 TARGETS: dict[str, tuple[float, float | None]] = {
-    "cold": (1 / 60, 60e-6),
+    "cold": (1 / 60, None),
     "memo": (1 / 5, 15e-6),
     "key-only": (1 / 5, None),
     "key-only ascii": (1 / 1.5, None),
@@ -384,10 +386,13 @@ class Row:
     def target(self) -> tuple[str, bool | None]:
         """The target text and whether it was met (``None``: this row has no target).
 
-        The ratio targets are for inputs of 64 KB and more; a 4 KB input has a time target
-        (cold and memo) or none (key-only).
+        The ratio targets are for inputs of 64 KB and more (key-only: 1 MB and more, its
+        floor at 64 KB being accepted in issue 15); a 4 KB input has a time target (memo) or
+        none (cold, key-only).
         """
         min_ratio, max_seconds = TARGETS[self.target_name]
+        if self.mode == "key-only" and self.input.startswith("64 KB"):
+            return "floor", None  # the part-by-part table under the results shows it
         if self.input.startswith("4 KB"):
             if max_seconds is None:
                 return "-", None

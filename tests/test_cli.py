@@ -117,6 +117,8 @@ USAGE_ERRORS = [
     (["hash", "--tools", "{beta}", "--tools", "{beta}"], "--tools given twice"),
     (["hash", "--config", "{beta}", "--no-config", "{beta}"], "not allowed with argument"),
     (["check", "--fix", "--diff", "{beta}"], "--fix and --diff"),
+    (["check", "--json", "--diff", "{beta}"], "--json and --diff"),
+    (["check", "--json", "--fix", "-"], "--json with --fix -"),
     (["check", "--select", "E501", "{beta}"], "'E501' is not a code"),
     (["normalize", "--in-place", "--bindings", "{beta}"], "--in-place writes no bindings"),
     (["normalize", "--in-place", "-"], "--in-place needs FILE arguments"),

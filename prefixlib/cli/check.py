@@ -145,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
     """Check every file given and the prompt files under every directory given."""
     if args.fix and args.diff:
         fail("--fix and --diff: choose one")
+    if args.json and args.diff:
+        fail("--json and --diff: choose one (both print to stdout)")
+    if args.json and args.fix and "-" in args.paths:
+        fail("--json with --fix -: the fixed text and the JSON would both go to stdout")
     cfg = config(args)
     chosen = settings(cfg, args)
     roots = parse_roots(args.root) if args.root else None
