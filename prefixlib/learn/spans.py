@@ -32,7 +32,8 @@ _SENTENCE_END = re.compile(r".*(?:[.;!?](?:\s|$)|\}\}|\]\]|>>)")
 
 
 def spans(layer: str, a: str, b: str, close: str) -> Iterator[tuple[Difference, Addition | None]]:
-    """The differing spans of two canonical layers, each with its addition (or none)."""
+    """The differing spans of two canonical layers, each with its addition (or none): the
+    runs of lines of SPEC.md 7.3, in order."""
     lines_a, lines_b = a.split("\n"), b.split("\n")
     matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -148,11 +149,13 @@ def _shape(values: Sequence[str], after: str) -> str:
 
 
 def _label(layer: str, label: str, values: tuple[str, str], why: str) -> Addition:
+    """A ``hoist_labels`` addition: the label's (or tag's) words, joined by spaces (7.3)."""
     words = label.replace("_", " ").replace("-", " ")
     return Addition("hoist_labels", words, Difference(layer, values, why))
 
 
 def _pattern(layer: str, context: str, pattern: str, values: tuple[str, str], why: str) -> Addition:
+    """A user pattern addition, named by the last two words of ``context`` (SPEC.md 7.3)."""
     words = re.findall(r"[A-Za-z][A-Za-z0-9]*", context)[-2:] or ["LEARNED"]
     name = "_".join(words).upper()
     return Addition(

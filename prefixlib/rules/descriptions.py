@@ -58,7 +58,8 @@ class DescriptionPatterns:
         p.compile(roots_first=False)
 
     def scan(self, data: bytes) -> Iterator[Candidate]:
-        """The candidates of the tools layer ``data`` that lie in a description string."""
+        """The candidates of the tools layer ``data`` that lie in a description string
+        (SPEC.md 5.10)."""
         found = []
         pos, end = 0, len(data)
         while pos < end:
@@ -90,7 +91,7 @@ _MEMBER = re.compile(rb'"description":"((?:[^"\\]++|\\.)*+)"', re.S)  # possessi
 
 def description_spans(data: bytes) -> list[tuple[int, int]]:
     """Where the ``description`` strings of canonical tools JSON are, as byte ranges of their
-    text (between the quotes), in order: one linear pass."""
+    text (between the quotes), in order: one linear pass (SPEC.md 5.10)."""
     return [match.span(1) for match in _MEMBER.finditer(data)]
 
 

@@ -173,13 +173,13 @@ def derived_forms(root: bytes) -> tuple[tuple[bytes, str], ...]:
 
 
 def is_form_start(text: bytes, start: int) -> bool:
-    """A derived form starts a name: no name byte before it (``/`` is allowed)."""
+    """A derived form starts a name: no name byte before it (``/`` is allowed; 5.4.6)."""
     return start == 0 or text[start - 1] not in _IN_FORM
 
 
 def is_form_end(text: bytes, end: int) -> bool:
     """A derived form ends a name: no name byte after it, an encoded separator, or a full stop
-    that ends a sentence."""
+    that ends a sentence (SPEC.md 5.4.6)."""
     if end == len(text) or text[end] not in _IN_FORM or text.startswith(_URL_SEP, end):
         return True
     if text[end] == 0x2E:
