@@ -21,7 +21,15 @@ from prefixlib.rules import blocks, ids, paths, timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.engine import UNANCHORED, matcher
 
-__all__ = ["CONTEXT_TAGS", "SEPARATOR", "Patterns", "label_forms", "sentence_form", "words"]
+__all__ = [
+    "CONTEXT_TAGS",
+    "SEPARATOR",
+    "Patterns",
+    "cut_short",
+    "label_forms",
+    "sentence_form",
+    "words",
+]
 
 #: Tags of the context blocks agent CLIs emit (SPEC.md 5.2.2).
 CONTEXT_TAGS: Final[tuple[str, ...]] = (
@@ -239,9 +247,15 @@ def _allowed(text: bytes, c: Candidate) -> bool:
         return True
     if c.kind in ("ROOT", "TMP", "HOME", "PATH", "PATHS"):
         return paths.is_path_start(text, c.start)
-    if c.end < len(text) and text[c.end] in _WORD_BYTE:
-        return False  # a shape cut short: "2026-11-24x" is no date
+    if cut_short(text, c.end):
+        return False
     return c.kind != "ID" or c.role == "bare" or ids.is_token(text[c.start : c.end])
+
+
+def cut_short(text: bytes, end: int) -> bool:
+    """Whether a labelled value ending at ``end`` is a shape cut short: an ASCII letter, digit
+    or ``_`` follows it ("2026-11-24x" is no date; SPEC.md 5.2.1)."""
+    return end < len(text) and text[end] in _WORD_BYTE
 
 
 def _home_end(text: bytes, c: Candidate) -> bool:

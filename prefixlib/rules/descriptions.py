@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from prefixlib.model import Binding
 from prefixlib.rules import timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
-from prefixlib.rules.context import label_forms, sentence_form
+from prefixlib.rules.context import cut_short, label_forms, sentence_form
 from prefixlib.rules.placeholders import NAME, STYLES, Style, escape_pattern
 
 __all__ = ["DescriptionPatterns", "description_spans", "in_description", "restore_tools"]
@@ -67,9 +67,8 @@ class DescriptionPatterns:
             if match is None:
                 break
             candidate, pos = match
-            after = data[candidate.end : candidate.end + 1]
-            if candidate.role == "label" and (after.isalnum() or after == b"_"):
-                continue  # a shape cut short: "2026-11-24x" is no date
+            if candidate.role == "label" and cut_short(data, candidate.end):
+                continue
             found.append(candidate)
         if len(found) <= _FEW:  # each looks back to its string's opening quote
             yield from (c for c in found if _opened_by_description(data, c.start))
