@@ -134,9 +134,7 @@ def root_value(path: bytes) -> bytes | None:
 
 
 #: Bytes that, before or after a derived form, put it inside a longer name (SPEC.md 5.4.6).
-_IN_FORM: Final = frozenset(_NAME_BYTES.replace(b"=", b"").replace(b"~", b"")) | frozenset(
-    range(0x80, 0x100)
-)
+_IN_FORM: Final = _IN_SEGMENT - frozenset(b"=~")
 _URL_SEP: Final = (b"%2F", b"%2f")
 
 
