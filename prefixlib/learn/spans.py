@@ -14,15 +14,16 @@ from collections.abc import Iterator, Sequence
 
 from prefixlib.learn.proposal import Addition, Difference
 from prefixlib.policy import UserPattern
+from prefixlib.rules.context import COLON_SEPARATOR
 from prefixlib.rules.placeholders import common_start
 
 __all__ = ["spans"]
 
-#: A field's label before its value: FIELD_START, the label's words, the separator (5.2.1).
+#: A field's label before its value: FIELD_START, one to five words, a colon or equals sign
+#: (5.2.1): a label that ``hoist_labels`` then finds as a field label.
 _LABEL = re.compile(
     r"[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
-    r"(?P<label>[A-Za-z][A-Za-z0-9]*(?:[ _-][A-Za-z0-9]+){0,4})"
-    r"(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?[`'\"*]*[ \t]*"
+    r"(?P<label>[A-Za-z][A-Za-z0-9]*(?:[ _-][A-Za-z0-9]+){0,4})" + COLON_SEPARATOR
 )
 _TAG = re.compile(r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.-]*)>[ \t]*\Z")
 #: Characters a token runs over when a differing span is widened to whole tokens.

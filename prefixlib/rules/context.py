@@ -22,6 +22,7 @@ from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.engine import UNANCHORED, matcher
 
 __all__ = [
+    "COLON_SEPARATOR",
     "CONTEXT_TAGS",
     "SEPARATOR",
     "Patterns",
@@ -40,10 +41,14 @@ CONTEXT_TAGS: Final[tuple[str, ...]] = (
 )
 #: Where a field starts: a line start, then indentation, a list or quote marker, emphasis.
 _FIELD_START: Final = r"(?m:^)[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
-#: Between a label and its value: a colon or equals sign, or "is" / "was".
-SEPARATOR: Final = (
-    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was|are):?[ \t]+)[`'\"*]*[ \t]*"
-)
+#: A colon or equals sign between a label and its value, with emphasis around it.
+_COLON: Final = r"(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?"
+#: The quotes and emphasis that may open a value after its separator.
+_OPENING: Final = r"[`'\"*]*[ \t]*"
+#: Between a label and its value: a colon or equals sign, or "is" / "was" / "are" (A.7).
+SEPARATOR: Final = rf"(?:{_COLON}|[ \t]+(?:is|was|are):?[ \t]+){_OPENING}"
+#: A colon or equals sign and what may open the value: the separator a learned label has.
+COLON_SEPARATOR: Final = _COLON + _OPENING
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
