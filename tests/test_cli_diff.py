@@ -156,7 +156,7 @@ def test_diff_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_diff_tokens(prompts: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    from prefixlib.cacheability import exact_counter
+    from prefixlib.tokens import exact_counter
 
     counter = exact_counter()
     if counter is None:

@@ -233,6 +233,23 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def add_layer_argument(parser: argparse.ArgumentParser) -> None:
+    """``--layer``: the text layer a prompt file is read into (default: project)."""
+    parser.add_argument(
+        "--layer",
+        choices=TEXT_LAYERS,
+        default="project",
+        help="the layer a prompt file is read into (default: project)",
+    )
+
+
+def add_root_argument(parser: argparse.ArgumentParser) -> None:
+    """``--root NAME=PATH``, repeatable: a root to hoist wherever it appears (SPEC.md 5.4.3)."""
+    parser.add_argument(
+        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
+    )
+
+
 def add_policy_arguments(
     parser: argparse.ArgumentParser, *, verbose: str = "say which config file is used"
 ) -> None:

@@ -19,9 +19,10 @@ from prefixlib.cli._common import (
     EXIT_CHANGED,
     EXIT_ERROR,
     EXIT_OK,
-    TEXT_LAYERS,
     Failure,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     config,
     fail,
     parse_roots,
@@ -260,11 +261,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="F",
         help="also fail when a file's key differs from the lock file (default: prefixlib.lock)",
     )
-    parser.add_argument(
-        "--layer", choices=TEXT_LAYERS, default="project", help="the layer files are read into"
-    )
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_layer_argument(parser)
+    add_root_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

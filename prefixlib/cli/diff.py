@@ -17,8 +17,9 @@ from typing import Any
 from prefixlib.cli._common import (
     EXIT_CHANGED,
     EXIT_OK,
-    TEXT_LAYERS,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     fail,
     parse_roots,
     policy,
@@ -170,7 +171,7 @@ def _json(a: _Side, b: _Side, d: Divergence, redact: bool) -> dict[str, Any]:
 
 def _tokens(d: Divergence, encoding: str) -> tuple[int, int]:
     """The tokens of the shared prefix before and after, exact (the tokens extra)."""
-    from prefixlib.cacheability import exact_counter
+    from prefixlib.tokens import exact_counter
 
     counter = exact_counter(encoding)
     if counter is None:
@@ -229,14 +230,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--encoding", default="o200k_base", metavar="E", help="for --tokens (default: o200k_base)"
     )
-    parser.add_argument(
-        "--layer",
-        choices=TEXT_LAYERS,
-        default="project",
-        help="the layer a prompt file is read into (default: project)",
-    )
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_layer_argument(parser)
+    add_root_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

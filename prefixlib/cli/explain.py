@@ -8,8 +8,9 @@ from typing import Any
 
 from prefixlib.cli._common import (
     EXIT_OK,
-    TEXT_LAYERS,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     fail,
     parse_roots,
     policy,
@@ -111,14 +112,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("file", nargs="?", metavar="FILE", help="a prompt file; - reads stdin")
     parser.add_argument("--codes", action="store_true", help="print the table of finding codes")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--layer",
-        choices=TEXT_LAYERS,
-        default="project",
-        help="the layer FILE is read into (default: project)",
-    )
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_layer_argument(parser)
+    add_root_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

@@ -16,7 +16,9 @@ from prefixlib.cli._common import (
     TEXT_LAYERS,
     Failure,
     Once,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     fail,
     parse_roots,
     policy,
@@ -177,12 +179,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog=EXIT_STATUS,
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="a prompt file; - reads stdin")
-    parser.add_argument(
-        "--layer",
-        choices=TEXT_LAYERS,
-        default="project",
-        help="the layer each FILE is read into (default: project)",
-    )
+    add_layer_argument(parser)
     for name in TEXT_LAYERS:
         parser.add_argument(
             f"--{name}", action=Once, metavar="F", help=f"the {name} layer of one prefix"
@@ -195,9 +192,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of keys")
     parser.add_argument("--namespace", metavar="NS", help="a tenant, model or deployment name")
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_root_argument(parser)
     parser.add_argument("--secret-file", metavar="F", help="32 raw bytes or 64 hex digits")
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

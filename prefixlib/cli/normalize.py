@@ -9,9 +9,10 @@ from typing import Any
 from prefixlib.cli._common import (
     EXIT_ERROR,
     EXIT_OK,
-    TEXT_LAYERS,
     Failure,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     fail,
     parse_roots,
     policy,
@@ -79,14 +80,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--bindings", action="store_true", help="append the bindings block (the values)"
     )
-    parser.add_argument(
-        "--layer",
-        choices=TEXT_LAYERS,
-        default="project",
-        help="the layer each FILE is read into (default: project)",
-    )
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_layer_argument(parser)
+    add_root_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

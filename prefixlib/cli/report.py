@@ -19,8 +19,9 @@ from prefixlib.cacheability import Cacheability, assess
 from prefixlib.cli._common import (
     EXIT_CHANGED,
     EXIT_OK,
-    TEXT_LAYERS,
+    add_layer_argument,
     add_policy_arguments,
+    add_root_argument,
     fail,
     parse_roots,
     policy,
@@ -144,19 +145,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "files", nargs="*", metavar="FILE", help="a prompt or REQUEST.json; - reads stdin"
     )
-    parser.add_argument(
-        "--layer",
-        choices=TEXT_LAYERS,
-        default="project",
-        help="the layer a prompt FILE is read into (default: project)",
-    )
+    add_layer_argument(parser)
     parser.add_argument(
         "--model", metavar="M", help="check this model's minimum (default: a request's model)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--namespace", metavar="NS", help="a tenant, model or deployment name")
-    parser.add_argument(
-        "--root", action="append", default=[], metavar="NAME=PATH", help="a root (repeatable)"
-    )
+    add_root_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run)
