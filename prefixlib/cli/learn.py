@@ -23,6 +23,7 @@ from tomlkit.items import Array, InlineTable, Table
 from prefixlib.adapters import split
 from prefixlib.cli._common import (
     EXIT_OK,
+    add_layer_argument,
     add_policy_arguments,
     config,
     fail,
@@ -184,11 +185,6 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--redact", action="store_true", help="show spans' lengths, not text")
-    parser.add_argument(
-        "--layer",
-        choices=("base", "developer", "project"),
-        default="project",
-        help="the layer a prompt file is (default: project)",
-    )
+    add_layer_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)
