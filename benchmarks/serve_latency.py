@@ -6,13 +6,17 @@ baseline: the same library, no shaping) and ``prefixlib serve`` in each mode.  T
 sends a 48 KB Codex request (../shared/captures/raw/codex-a.body grown to 48 KB, or a
 generated one of the same shape) to each in turn, 1 or 50 streams at once, and measures the
 time to the first body byte and to the end of the stream.  Figures are medians over rounds of
-the per-round difference to the baseline (paired samples); "memo hit" repeats one body (the
-canonical form is memoised), "cold" changes the project text in every request.
+the per-round difference to the baseline (paired samples); "seen prefix" changes only the
+user's last turn (a later turn of a session: the prefix's key is known), "new prefix" changes
+the project text in every request (a new session: it is canonicalised).  ``--stages`` times
+each step of key mode's shaping in process; ``--burst`` measures how late the events of
+streams already flowing arrive while new requests come in (shaping on the loop or in a
+thread).
 
 Target (issue 13): added time to first byte < 2 ms at the median for a 48 KB request (memo hit
 < 0.5 ms).  Nothing here asserts; it prints figures.
 
-    python benchmarks/serve_latency.py [--quick] [--json]
+    python benchmarks/serve_latency.py [--quick] [--json PATH] [--stages | --burst]
 """
 
 from __future__ import annotations
@@ -73,6 +77,21 @@ async def upstream_handler(request: web.Request) -> web.StreamResponse:
     return response
 
 
+TICKS = 60
+TICK = 0.005
+
+
+async def ticker_handler(request: web.Request) -> web.StreamResponse:
+    """A stream already flowing: one event every 5 ms, each with the time it was sent."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for _ in range(TICKS):
+        await response.write(f"data: {time.monotonic()!r}\n\n".encode())
+        await asyncio.sleep(TICK)
+    await response.write_eof()
+    return response
+
+
 def plain_app(upstream: str) -> web.Application:
     """The baseline: an aiohttp pass-through with nothing else (no routing, no shaping)."""
     app = web.Application(client_max_size=1 << 26)
@@ -101,11 +120,18 @@ def plain_app(upstream: str) -> web.Application:
     return app
 
 
-def serve_role(role: str, upstream: str) -> None:
+def serve_role(role: str, upstream: str, mode: str = "key") -> None:
     """Run the upstream or the plain proxy; print the port; serve until SIGTERM."""
     if role == "upstream":
         app = web.Application(client_max_size=1 << 26)
+        app.router.add_get("/ticker", ticker_handler)
         app.router.add_route("*", "/{tail:.*}", upstream_handler)
+    elif role == "inline":  # prefixlib serve shaping on the event loop, as before 0.1
+        from prefixlib.serve.config import ServeConfig
+        from prefixlib.serve.proxy import make_app
+
+        config = ServeConfig(openai_upstream=upstream, openai_mode=mode)  # type: ignore[arg-type]
+        app = make_app(config, log=lambda _: None, shape_threads=0)
     else:
         app = plain_app(upstream)
 
@@ -218,6 +244,7 @@ STEPS = (
     "orjson.loads",
     "adapters.split",
     "cache_key (canonicalize, memo)",
+    "KeyCache digest and lookup",
     "raw-bytes edit of prompt_cache_key",
     "Shaper.shape, all of it",
 )
@@ -256,6 +283,10 @@ def stages(request: dict[str, Any], samples: int) -> None:
             laps.append(time.perf_counter())
             key = cache_key(**found.layers)
             laps.append(time.perf_counter())
+            digest = shaper.keys.digest(found.layers)
+            if digest is not None:
+                shaper.keys.get(digest)
+            laps.append(time.perf_counter())
             set_top_level_string(data, "prompt_cache_key", key, parsed=parsed)
             laps.append(time.perf_counter())
             data = make() if kind == "new" else data  # a fresh prefix for the whole path
@@ -263,7 +294,7 @@ def stages(request: dict[str, Any], samples: int) -> None:
             shaper.shape("responses", data, headers)
             laps.append(time.perf_counter())
             spans = [end - start for start, end in itertools.pairwise(laps)]
-            del spans[4]  # making the body is not timed
+            del spans[5]  # making the body is not timed
             for name, span in zip(STEPS, spans, strict=True):
                 times.setdefault(name, []).append(span)
         for name, values in times.items():
@@ -309,11 +340,114 @@ async def measure(
                 datas = []
                 for _ in range(streams):
                     counter += 1
-                    datas.append(body(request, counter if cold else None))
+                    datas.append(body(request, counter) if cold else turn(request, counter))
                 results = await asyncio.gather(*(one(session, targets[name], d) for d in datas))
                 out[name]["first"].append(statistics.median(f for f, _ in results))
                 out[name]["total"].append(statistics.median(t for _, t in results))
     return out
+
+
+async def ticks(session: aiohttp.ClientSession, url: str) -> list[tuple[float, float]]:
+    """Each event of a ticker stream: when it was received and how late (seconds)."""
+    out = []
+    async with session.get(url + "/ticker") as response:
+        async for line in response.content:
+            if line.startswith(b"data: "):
+                now = time.monotonic()
+                out.append((now, now - float(line[6:])))
+    return out
+
+
+async def burst_lag(
+    targets: dict[str, str], request: dict[str, Any], *, streams: int, rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    """Per target and round: how late the events of 5 streams already flowing arrive while
+    ``streams`` requests with new prefixes come in (median and 95th percentile lag, ms),
+    and those requests' median time to first byte (ms)."""
+    out: dict[str, dict[str, list[float]]] = {
+        name: {"p50": [], "p95": [], "first": []} for name in targets
+    }
+    counter = 10**6
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        for name in targets:  # warm up connections
+            await asyncio.gather(*(ticks(session, targets[name]) for _ in range(5)))
+        for r in range(rounds):
+            names = list(targets)
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                datas = []
+                for _ in range(streams):
+                    counter += 1
+                    datas.append(body(request, counter))
+                flowing = [asyncio.create_task(ticks(session, targets[name])) for _ in range(5)]
+                await asyncio.sleep(10 * TICK)
+                start = time.monotonic()
+                results = await asyncio.gather(*(one(session, targets[name], d) for d in datas))
+                end = time.monotonic()
+                lags = [
+                    lag
+                    for events in await asyncio.gather(*flowing)
+                    for at, lag in events
+                    if start <= at <= end + TICK
+                ]
+                lags.sort()
+                out[name]["p50"].append(1000 * statistics.median(lags or [0.0]))
+                out[name]["p95"].append(1000 * (lags[int(0.95 * len(lags))] if lags else 0.0))
+                out[name]["first"].append(1000 * statistics.median(f for f, _ in results))
+    return out
+
+
+def run_burst(quick: bool) -> None:
+    """Streams already flowing while new requests arrive: shaping on the loop or off it."""
+    rounds = 3 if quick else 10
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        up, upstream = spawn([sys.executable, __file__, "--role", "upstream"], serve=False)
+        processes.append(up)
+        targets: dict[str, str] = {}
+        for role in ("plain", "inline"):
+            process, url = spawn(
+                [sys.executable, __file__, "--role", role, "--upstream", upstream], serve=False
+            )
+            processes.append(process)
+            targets["plain" if role == "plain" else "serve key, shaping on the loop"] = url
+        process, url = spawn(
+            [sys.executable, "-m", "prefixlib", "serve", "--no-config", "--port", "0",
+             "--openai-upstream", upstream, "--mode", "key"],
+            serve=True,
+        )  # fmt: skip
+        processes.append(process)
+        targets["serve key, shaping in a thread"] = url
+        request = base_request()
+        rows = []
+        for streams in (1, 50):
+            samples = asyncio.run(burst_lag(targets, request, streams=streams, rounds=rounds))
+            for name in targets:
+                rows.append(
+                    (
+                        streams,
+                        name,
+                        *(f"{statistics.median(samples[name][k]):.1f}" for k in ("p50", "p95")),
+                        f"{statistics.median(samples[name]['first']):.1f}",
+                    )
+                )
+    finally:
+        stop(processes)
+    print(machine_line())
+    print(f"5 streams flowing (an event every {1000 * TICK:.0f} ms) while N requests with new")
+    print(f"prefixes arrive; medians over {rounds} rounds")
+    headers = ("N new", "proxy", "flowing lag p50 ms", "flowing lag p95 ms", "new TTFB ms")
+    print(format_table(headers, rows, left=2))
+
+
+def stop(processes: list[subprocess.Popen[str]]) -> None:
+    """Stop the processes started (SIGINT for prefixlib serve: its clean shutdown)."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM if process.args[1] == __file__ else signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def added(samples: dict[str, dict[str, list[float]]], name: str, what: str) -> float:
@@ -341,6 +475,14 @@ def run(quick: bool, json_path: str | None) -> None:
             )  # fmt: skip
             processes.append(process)
             targets[f"serve {mode}"] = url
+            if mode != "off":  # the same with shaping on the event loop (shape_threads=0)
+                process, url = spawn(
+                    [sys.executable, __file__, "--role", "inline", "--upstream", upstream,
+                     "--mode", mode],
+                    serve=False,
+                )  # fmt: skip
+                processes.append(process)
+                targets[f"serve {mode}, on loop"] = url
         request = base_request()
         size = len(body(request, None))
         results: list[dict[str, Any]] = []
@@ -355,7 +497,7 @@ def run(quick: bool, json_path: str | None) -> None:
                     results.append(
                         {
                             "streams": streams,
-                            "body": "cold" if cold else "memo hit",
+                            "body": "new prefix" if cold else "seen prefix",
                             "target": name,
                             "plain_first_ms": 1000 * statistics.median(samples["plain"]["first"]),
                             "added_first_ms": added(samples, name, "first"),
@@ -369,13 +511,7 @@ def run(quick: bool, json_path: str | None) -> None:
                         }
                     )
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM if process.args[1] == __file__ else signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
     if json_path:
         Path(json_path).write_text(
             json.dumps({"machine": machine_line(), "size": size, "rows": results}, indent=2) + "\n"
@@ -399,19 +535,26 @@ def run(quick: bool, json_path: str | None) -> None:
     headers = ("streams", "body", "proxy", "plain TTFB ms", "added TTFB ms", "added total ms",
                "total / plain")  # fmt: skip
     print(format_table(headers, rows, left=3))
-    print("target: added TTFB < 2 ms at the median (memo hit < 0.5 ms), 1 stream")
+    print("target: added TTFB < 2 ms at the median (seen prefix < 0.5 ms), 1 stream")
 
 
 def main() -> None:
     parser = argument_parser(__doc__ or "", quick="5 rounds instead of 30")
     parser.add_argument(
+        "--burst", action="store_true", help="lag of streams flowing while new requests arrive"
+    )
+    parser.add_argument(
         "--stages", action="store_true", help="time each step of key mode in process, no HTTP"
     )
-    parser.add_argument("--role", choices=("upstream", "plain"), help=argparse.SUPPRESS)
+    parser.add_argument("--role", choices=("upstream", "plain", "inline"), help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="key", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
-        serve_role(args.role, args.upstream or "")
+        serve_role(args.role, args.upstream or "", args.mode)
+        return
+    if args.burst:
+        run_burst(args.quick)
         return
     if args.stages:
         stages(base_request(), 60 if args.quick else 400)

@@ -215,3 +215,83 @@ def test_route_of(
     route = route_of(method, path, headers, config)
     assert (route.upstream, route.kind) == expected
     assert route.base == f"http://{expected[0][0]}"
+
+
+def _responses_body(tools: list[object], turn: str = "say ok") -> bytes:
+    request = {
+        "model": "m",
+        "instructions": "You are a coding agent. Today is 2026-11-30.",
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": turn}]}
+        ],
+        "tools": tools,
+        "prompt_cache_key": "thread-1",
+    }
+    return json.dumps(request).encode()
+
+
+def _tool(value: object) -> dict[str, object]:
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "default": value}}}
+    return {"type": "function", "name": "f", "description": "d", "parameters": schema}
+
+
+def test_key_cache_answers_a_seen_prefix_quickly_and_as_cache_key_does() -> None:
+    from prefixlib import adapters
+    from prefixlib.pipeline import cache_key
+    from prefixlib.serve.shape import Shaper
+
+    shaper = Shaper(ServeConfig())
+    first = _responses_body([_tool(1)])
+    assert shaper.shape_quick("responses", first, {}) is None  # a new prefix: canonicalise
+    shaped = shaper.shape("responses", first, {})
+    later = _responses_body([_tool(1)], turn="and now the tests")
+    quick = shaper.shape_quick("responses", later, {})  # the same prefix, a later turn
+    assert quick is not None
+    assert quick.key == shaped.key == cache_key(**adapters.split(json.loads(later)).layers)
+    assert quick.body == set_top_level_string(later, "prompt_cache_key", str(shaped.key))
+    broken = shaper.shape_quick("chat", b"{", {})  # passed through at once, with the reason
+    assert broken is not None
+    assert broken.body == b"{"
+    assert broken.reason is not None
+    assert broken.reason.startswith("invalid JSON")
+
+
+@given(st.lists(st.sampled_from([1, 1.0, True, "1", None, 0, -0.0, 0.0, False, "", []])))
+def test_key_cache_never_gives_a_wrong_key(values: list[object]) -> None:
+    from prefixlib import adapters
+    from prefixlib.pipeline import cache_key
+    from prefixlib.serve.shape import Shaper
+
+    shaper = Shaper(ServeConfig())
+    for value in values:  # values equal in Python (1 == 1.0 == True) are different tools
+        body = _responses_body([_tool(value)])
+        expected = cache_key(**adapters.split(json.loads(body)).layers)
+        shaped = shaper.shape_quick("responses", body, {}) or shaper.shape("responses", body, {})
+        assert shaped.key == expected
+
+
+def test_key_cache_is_bounded_and_forgets_the_least_recently_used() -> None:
+    from prefixlib.serve.shape import KeyCache
+
+    cache = KeyCache(policy=None, size=2)
+    digests = [KeyCache.digest({"base": text}) for text in ("a", "b", "c")]
+    assert None not in digests
+    assert len(set(digests)) == 3
+    a, b, c = (d for d in digests if d is not None)
+    cache.put(a, "ka")
+    cache.put(b, "kb")
+    assert cache.get(a) == "ka"  # now b is the least recently used
+    cache.put(c, "kc")
+    assert (cache.get(a), cache.get(b), cache.get(c)) == ("ka", None, "kc")
+    assert KeyCache.digest({"base": "x", "project": ""}) != KeyCache.digest({"base": "x"})
+    assert KeyCache.digest({"base": "\ud800"}) is None  # a lone surrogate: never cached
+
+
+def test_shape_quick_defers_canonical_mode_and_answers_off() -> None:
+    from prefixlib.serve.shape import Shaper
+
+    body = _responses_body([])
+    assert Shaper(ServeConfig(openai_mode="canonical")).shape_quick("responses", body, {}) is None
+    off = Shaper(ServeConfig(openai_mode="off")).shape_quick("responses", body, {})
+    assert off is not None
+    assert off.body == body

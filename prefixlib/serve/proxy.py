@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,6 +63,15 @@ SHAPER: web.AppKey[Shaper] = web.AppKey("shaper", Shaper)
 STATS: web.AppKey[Stats] = web.AppKey("stats", Stats)
 SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("session", aiohttp.ClientSession)
 LOG: web.AppKey[Callable[[str], None]] = web.AppKey("log")
+POOL: web.AppKey[ThreadPoolExecutor | None] = web.AppKey("pool")
+BUSY: web.AppKey[InFlight] = web.AppKey("busy")
+
+
+class InFlight:
+    """How many requests the proxy is handling now (their responses included)."""
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
 @dataclass(frozen=True)
@@ -167,18 +177,47 @@ def _tap(upstream: aiohttp.ClientResponse) -> UsageTap | None:
     return UsageTap(sse=upstream.content_type == "text/event-stream", decoder=decoder)
 
 
+async def _shaped(
+    app: web.Application, kind: Kind, raw: bytes, headers: CIMultiDictProxy[str]
+) -> Shaped:
+    """The shaped request: on the event loop where that is quick (a key already known) or
+    where nothing else is in flight, else in the shaping thread, so that other responses keep
+    streaming while a new prefix is canonicalised (a 48 KB one takes milliseconds).
+
+    Alone, the hop to the thread and back only adds to the request's own time (two thread
+    wake-ups: 10 to 15 ms more at the median on a loaded 2-core machine, see
+    ``benchmarks/serve_latency.py``).
+    """
+    shaper, pool = app[SHAPER], app[POOL]
+    if pool is None or app[BUSY].count <= 1:
+        return shaper.shape(kind, raw, headers)
+    shaped = shaper.shape_quick(kind, raw, headers)
+    if shaped is None:
+        shaped = await asyncio.get_running_loop().run_in_executor(
+            pool, shaper.shape, kind, raw, headers
+        )
+    return shaped
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     """Forward one request upstream and stream the answer back (issue 13)."""
     app = request.app
-    config = app[CONFIG]
     started = time.perf_counter()
+    app[BUSY].count += 1
+    try:
+        return await _handle(request, started)
+    finally:
+        app[BUSY].count -= 1
+
+
+async def _handle(request: web.Request, started: float) -> web.StreamResponse:
+    """:func:`handle`'s work."""
+    app = request.app
+    config = app[CONFIG]
     route = route_of(request.method, request.path, request.headers, config)
     raw = await request.read()
-    shaped = (
-        app[SHAPER].shape(route.kind, raw, request.headers)
-        if route.kind is not None
-        else Shaped.untouched(raw)
-    )
+    shaped = await _shaped(app, route.kind, raw, request.headers) if route.kind else None
+    shaped = shaped or Shaped.untouched(raw)
     url = route.base + request.raw_path
     status = 0
     tap: UsageTap | None = None
@@ -260,13 +299,20 @@ def make_app(
     *,
     policy: Policy | None = None,
     log: Callable[[str], None] = _stderr,
+    shape_threads: int = 1,
 ) -> web.Application:
-    """The proxy as an aiohttp application (its client session opens and closes with it)."""
+    """The proxy as an aiohttp application (its client session opens and closes with it).
+
+    ``shape_threads`` threads canonicalise new prefixes off the event loop (0: on it, one
+    request after another, as ``benchmarks/serve_latency.py`` compares).
+    """
     app = web.Application(client_max_size=1 << 30)
     app[CONFIG] = config
     app[SHAPER] = Shaper(config, policy=policy)
     app[STATS] = Stats()
     app[LOG] = log
+    app[POOL] = None
+    app[BUSY] = InFlight()
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         app[SESSION] = aiohttp.ClientSession(
@@ -277,8 +323,13 @@ def make_app(
                 total=None, connect=config.connect_timeout, sock_read=None
             ),
         )
+        if shape_threads:
+            app[POOL] = ThreadPoolExecutor(shape_threads, thread_name_prefix="prefixlib-shape")
         yield
         await app[SESSION].close()
+        pool = app[POOL]
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     app.cleanup_ctx.append(session)
     app.router.add_get("/prefixlib/stats", stats_endpoint)

@@ -8,6 +8,7 @@ forms, so the value's span is found by a scan of the top level and replaced in p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,21 +70,18 @@ def _value_end(data: bytes, i: int) -> int:
     return j
 
 
+#: A JSON string in raw bytes (its escapes included), as ``re`` finds it in C.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
 def _balance(data: bytes, start: int, end: int) -> int:
-    """Brackets opened minus closed in ``data[start:end]`` (``start`` outside a string)."""
-    balance = 0
-    j = start
-    while j < end:
-        c = data[j]
-        if c == 0x22:
-            j = _string_end(data, j)
-            continue
-        if c in b"[{":
-            balance += 1
-        elif c in b"]}":
-            balance -= 1
-        j += 1
-    return balance
+    """Brackets opened minus closed in ``data[start:end]`` (``start`` outside a string).
+
+    The strings are cut out and the brackets left are counted, both in C: a Python loop
+    over the bytes cost 3x as much for the 1.4 KB after Codex's ``prompt_cache_key``.
+    """
+    bare = _STRING.sub(b"", data[start:end])
+    return bare.count(b"[") + bare.count(b"{") - bare.count(b"]") - bare.count(b"}")
 
 
 def _fast_span(data: bytes, name: str) -> tuple[int, int] | None:

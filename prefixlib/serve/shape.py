@@ -9,12 +9,15 @@ decoded, parsed or canonicalised is forwarded untouched, with the reason.
 
 from __future__ import annotations
 
+import struct
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from blake3 import blake3
 
 from prefixlib import adapters
 from prefixlib.errors import PrefixlibError
@@ -23,6 +26,7 @@ from prefixlib.policy import Policy
 from prefixlib.serve import encoding
 from prefixlib.serve.config import Mode, ServeConfig
 from prefixlib.serve.rawjson import set_top_level_string
+from prefixlib.utf8 import utf8
 
 __all__ = ["Shaped", "Shaper"]
 
@@ -31,6 +35,12 @@ SESSION_HEADERS = ("session-id", "thread-id", "x-claude-code-session-id", "x-ses
 
 #: How many keys' last prefixes ``-v`` keeps to report divergences.
 _KEEP_PREFIXES = 256
+
+#: A length in a digest's frame.
+_FRAME = struct.Struct(">Q")
+
+#: How many stable prefixes' keys :class:`KeyCache` keeps (~100 bytes each).
+_KEEP_KEYS = 4096
 
 
 @dataclass(frozen=True)
@@ -64,13 +74,70 @@ def _first_difference(a: str, b: str) -> int | None:
     return low
 
 
+class KeyCache:
+    """The keys of stable prefixes already canonicalised by this proxy (key mode).
+
+    Keyed on the full BLAKE3 digest of the layers, texts as UTF-8 and tools as JSON
+    (``orjson``: one text per value, so ``1``, ``1.0``, ``true`` and ``"1"`` differ), which
+    is everything ``cache_key`` reads besides the policy, fixed per cache: a hit is the key
+    ``cache_key`` would return.  It keeps 4096 keys (~100 bytes each), where the core's memo
+    keeps 64 whole canonical prefixes; a hit tells the proxy that a request needs no
+    canonicalisation, so it is answered on the event loop.  Bounded, safe under threads.
+    """
+
+    def __init__(self, *, policy: Policy | None, size: int = _KEEP_KEYS) -> None:
+        self.policy = policy
+        self.size = size
+        self._keys: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def digest(layers: Mapping[str, Any]) -> bytes | None:
+        """The digest of ``layers``, or None where they are not plain JSON values.
+
+        Each layer is framed by its name, its form (text, or JSON for tools) and its length;
+        tools are values as ``orjson.loads`` gives them, which has no NaN or infinity
+        (``orjson.dumps`` would write those as ``null``, like ``None``).
+        """
+        hasher = blake3()
+        try:
+            for name, value in layers.items():
+                if isinstance(value, str):
+                    form, data = b"t", utf8(value)
+                else:
+                    form, data = b"j", orjson.dumps(value)
+                head = name.encode("utf-8")
+                hasher.update(_FRAME.pack(len(head)) + head + form + _FRAME.pack(len(data)))
+                hasher.update(data)
+        except (TypeError, UnicodeEncodeError):  # bytes, a lone surrogate, a huge int
+            return None
+        return hasher.digest()
+
+    def get(self, digest: bytes) -> str | None:
+        """The key stored for ``digest`` (now the most recently used), or None."""
+        with self._lock:
+            key = self._keys.get(digest)
+            if key is not None:
+                self._keys.move_to_end(digest)
+            return key
+
+    def put(self, digest: bytes, key: str) -> None:
+        """Store ``key`` for ``digest``, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._keys[digest] = key
+            while len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+
+
 class Shaper:
     """Shapes model requests for one proxy instance (holds ``-v``'s last prefix per key)."""
 
     def __init__(self, config: ServeConfig, *, policy: Policy | None = None) -> None:
         self.config = config
         self.policy = policy
+        self.keys = KeyCache(policy=policy)
         self._previous: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._previous_lock = threading.Lock()
 
     def mode_of(self, kind: str) -> Mode:
         """The mode of a route: the OpenAI routes' or the Anthropic route's."""
@@ -78,17 +145,39 @@ class Shaper:
 
     def shape(self, kind: str, raw: bytes, headers: Mapping[str, str]) -> Shaped:
         """The request to forward for a body ``raw`` on route ``kind`` (never raises)."""
+        shaped = self._shape_or_defer(kind, raw, headers, defer=False)
+        assert shaped is not None  # nothing is deferred without defer=True
+        return shaped
+
+    def shape_quick(self, kind: str, raw: bytes, headers: Mapping[str, str]) -> Shaped | None:
+        """:meth:`shape`'s answer where it needs no canonicalisation, else None.
+
+        Key mode with a prefix in :attr:`keys` (a later turn of a session) is answered here,
+        in ~0.3 ms for a 48 KB body; a new prefix, or canonical mode, is None: the proxy
+        then runs :meth:`shape` in a worker thread, off the event loop.
+        """
+        return self._shape_or_defer(kind, raw, headers, defer=True)
+
+    def _shape_or_defer(
+        self, kind: str, raw: bytes, headers: Mapping[str, str], *, defer: bool
+    ) -> Shaped | None:
         mode = self.mode_of(kind)
         if mode == "off":
             return Shaped.untouched(raw)
+        if defer and mode == "canonical":
+            return None
         try:
-            return self._shape(kind, mode, raw, headers)
+            return self._shape(kind, mode, raw, headers, defer=defer)
+        except _Deferred:
+            return None
         except _PassThrough as e:
             return Shaped.untouched(raw, mode=mode, reason=str(e))
         except Exception as e:  # a bug must not block the user's request
             return Shaped.untouched(raw, mode=mode, reason=f"internal error: {type(e).__name__}")
 
-    def _shape(self, kind: str, mode: Mode, raw: bytes, headers: Mapping[str, str]) -> Shaped:
+    def _shape(
+        self, kind: str, mode: Mode, raw: bytes, headers: Mapping[str, str], *, defer: bool
+    ) -> Shaped:
         coding = headers.get("Content-Encoding", "")
         try:
             decoded = encoding.decode(raw, coding) if coding else raw
@@ -103,7 +192,7 @@ class Shaper:
         session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
         try:
             if mode == "key":
-                key, layers, body = self._key_mode(kind, request, decoded, session)
+                key, layers, body = self._key_mode(kind, request, decoded, session, defer=defer)
             else:
                 key, layers, body = self._canonical_mode(kind, request, session)
         except (PrefixlibError, ValueError, TypeError) as e:
@@ -113,15 +202,33 @@ class Shaper:
         elif coding:
             body = encoding.encode(body, coding)
         set_headers = {self.config.key_header: key} if self.config.key_header else {}
+        if self.config.verbose and defer:  # -v may canonicalise (the rules at a divergence)
+            raise _Deferred
         divergence = self._divergence(key, layers) if self.config.verbose else None
         return Shaped(body=body, mode=mode, key=key, headers=set_headers, divergence=divergence)
 
     def _key_mode(
-        self, kind: str, request: dict[str, Any], decoded: bytes, session: str | None
+        self,
+        kind: str,
+        request: dict[str, Any],
+        decoded: bytes,
+        session: str | None,
+        *,
+        defer: bool,
     ) -> tuple[str, Mapping[str, Any], bytes]:
         """The key of the request's canonical stable prefix, set as ``prompt_cache_key``."""
         found = adapters.split(request)
-        key = self._shard(cache_key(**found.layers, policy=self.policy), session)
+        if self.keys.policy is not self.policy:  # the keys depend on the policy: start over
+            self.keys = KeyCache(policy=self.policy)
+        digest = self.keys.digest(found.layers)
+        key = self.keys.get(digest) if digest is not None else None
+        if key is None:
+            if defer:
+                raise _Deferred
+            key = cache_key(**found.layers, policy=self.policy)
+            if digest is not None:
+                self.keys.put(digest, key)
+        key = self._shard(key, session)
         if kind == "messages":  # Anthropic has no body field for it: only the header option
             return key, found.layers, decoded
         body = set_top_level_string(decoded, "prompt_cache_key", key, parsed=request)
@@ -159,10 +266,11 @@ class Shaper:
         place (the ones that made the two prefixes one), never the text itself.
         """
         texts = {name: v if isinstance(v, str) else repr(v) for name, v in layers.items()}
-        previous = self._previous.pop(key, None)
-        self._previous[key] = texts
-        while len(self._previous) > _KEEP_PREFIXES:
-            self._previous.popitem(last=False)
+        with self._previous_lock:
+            previous = self._previous.pop(key, None)
+            self._previous[key] = texts
+            while len(self._previous) > _KEEP_PREFIXES:
+                self._previous.popitem(last=False)
         if previous is None:
             return None
         for name in (*texts, *(n for n in previous if n not in texts)):
@@ -187,3 +295,7 @@ class Shaper:
 
 class _PassThrough(Exception):
     """The body is forwarded untouched; the message is the reason logged and counted."""
+
+
+class _Deferred(Exception):
+    """The request needs a canonicalisation: :meth:`Shaper.shape` runs it off the loop."""
