@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,20 @@ def test_learn_keeps_the_given_policy_and_takes_three_samples() -> None:
     assert proposal.shared
     assert proposal.policy.ids == "keep"
     assert proposal.policy.hoist_labels[0] == "shell"
+
+
+def test_the_last_round_reports_what_its_additions_leave(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every round finding more (here the only round), the keys after and what is left
+    are those of the policy with all the additions, as when a round finds nothing."""
+    other = B.replace("Always", "Never")
+    full = prefixlib.learn([A, other])
+    monkeypatch.setattr(sys.modules["prefixlib.learn.rounds"], "ROUNDS", 1)
+    one = prefixlib.learn([A, other])
+    assert one == full
+    assert not one.shared
+    assert [d.values for d in one.remaining] == [("Always", "Never")]
+    assert len(set(one.keys_after)) == 2
+    assert one.keys_after != one.keys_before
 
 
 def test_redacted_json_shows_no_span() -> None:

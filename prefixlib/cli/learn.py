@@ -23,6 +23,7 @@ from tomlkit.items import Array, InlineTable, Table
 from prefixlib.adapters import split
 from prefixlib.cli._common import (
     EXIT_OK,
+    add_layer_argument,
     add_policy_arguments,
     config,
     fail,
@@ -117,7 +118,8 @@ def _append(table: Table | tomlkit.TOMLDocument, key: str, value: object) -> Non
 
 
 def write_policy(path: Path, additions: list[Addition]) -> None:
-    """Add the additions to the policy file at ``path`` (created if absent), atomically."""
+    """Add the additions to the policy file at ``path`` (created if absent), atomically,
+    keeping its comments and layout (SPEC.md 7.2, 7.3)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     document = tomlkit.parse(text)
     table = _policy_table(document, path)
@@ -132,7 +134,7 @@ def write_policy(path: Path, additions: list[Addition]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Learn from the files, print or write the proposals, and say what is left."""
+    """Learn from the files, print or write the proposals, and say what is left (7.3)."""
     if len(args.files) < 2:
         fail("learn needs two or more sessions of the same project")
     samples = [_sample(path, args.layer) for path in args.files]
@@ -183,11 +185,6 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--redact", action="store_true", help="show spans' lengths, not text")
-    parser.add_argument(
-        "--layer",
-        choices=("base", "developer", "project"),
-        default="project",
-        help="the layer a prompt file is (default: project)",
-    )
+    add_layer_argument(parser)
     add_policy_arguments(parser)
     parser.set_defaults(run=run, parser=parser)

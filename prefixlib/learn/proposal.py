@@ -14,7 +14,8 @@ __all__ = ["Addition", "Difference", "Proposal"]
 @dataclass(frozen=True, slots=True)
 class Difference:
     """A span that differs between the sessions: its layer, its text in each session (in the
-    order of the samples; ``None`` where a session lacks it), and why it is what it is."""
+    order of the samples; ``None`` where a session lacks it), and why it is what it is
+    (SPEC.md 7.3)."""
 
     layer: str
     values: tuple[str | None, ...]
@@ -23,7 +24,8 @@ class Difference:
 
 @dataclass(frozen=True, slots=True)
 class Addition:
-    """One proposed policy addition: a ``hoist_labels`` entry or a user pattern."""
+    """One proposed policy addition: a ``hoist_labels`` entry or a user pattern (SPEC.md 7.2),
+    with the difference it hoists as its evidence (7.3)."""
 
     field: Literal["hoist_labels", "patterns"]
     value: str | UserPattern
@@ -40,7 +42,7 @@ class Addition:
 @dataclass(frozen=True, slots=True)
 class Proposal:
     """What :func:`learn` found: the additions, the policy with them, the keys of the samples
-    before and after, and the differences that are left, each with its reason."""
+    before and after, and the differences that are left, each with its reason (SPEC.md 7.3)."""
 
     additions: tuple[Addition, ...]
     policy: Policy
@@ -57,11 +59,13 @@ class Proposal:
         """A JSON-ready summary; ``redact`` leaves out the spans' text (their lengths stay)."""
 
         def values(d: Difference) -> list[str | int | None]:
+            """The spans of ``d``, or with ``redact`` their lengths."""
             if redact:
                 return [None if v is None else len(v) for v in d.values]
             return list(d.values)
 
         def addition(a: Addition) -> dict[str, Any]:
+            """An addition with its evidence, flat."""
             value = a.value.model_dump() if isinstance(a.value, UserPattern) else a.value
             evidence = {"layer": a.evidence.layer, "values": values(a.evidence)}
             return {"field": a.field, "value": value, "reason": a.evidence.reason, **evidence}

@@ -14,15 +14,16 @@ from collections.abc import Iterator, Sequence
 
 from prefixlib.learn.proposal import Addition, Difference
 from prefixlib.policy import UserPattern
+from prefixlib.rules.context import COLON_SEPARATOR
 from prefixlib.rules.placeholders import common_start
 
 __all__ = ["spans"]
 
-#: A field's label before its value: FIELD_START, the label's words, the separator (5.2.1).
+#: A field's label before its value: FIELD_START, one to five words, a colon or equals sign
+#: (5.2.1): a label that ``hoist_labels`` then finds as a field label.
 _LABEL = re.compile(
     r"[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
-    r"(?P<label>[A-Za-z][A-Za-z0-9]*(?:[ _-][A-Za-z0-9]+){0,4})"
-    r"(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?[`'\"*]*[ \t]*"
+    r"(?P<label>[A-Za-z][A-Za-z0-9]*(?:[ _-][A-Za-z0-9]+){0,4})" + COLON_SEPARATOR
 )
 _TAG = re.compile(r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.-]*)>[ \t]*\Z")
 #: Characters a token runs over when a differing span is widened to whole tokens.
@@ -32,7 +33,8 @@ _SENTENCE_END = re.compile(r".*(?:[.;!?](?:\s|$)|\}\}|\]\]|>>)")
 
 
 def spans(layer: str, a: str, b: str, close: str) -> Iterator[tuple[Difference, Addition | None]]:
-    """The differing spans of two canonical layers, each with its addition (or none)."""
+    """The differing spans of two canonical layers, each with its addition (or none): the
+    runs of lines of SPEC.md 7.3, in order."""
     lines_a, lines_b = a.split("\n"), b.split("\n")
     matcher = difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -148,11 +150,13 @@ def _shape(values: Sequence[str], after: str) -> str:
 
 
 def _label(layer: str, label: str, values: tuple[str, str], why: str) -> Addition:
+    """A ``hoist_labels`` addition: the label's (or tag's) words, joined by spaces (7.3)."""
     words = label.replace("_", " ").replace("-", " ")
     return Addition("hoist_labels", words, Difference(layer, values, why))
 
 
 def _pattern(layer: str, context: str, pattern: str, values: tuple[str, str], why: str) -> Addition:
+    """A user pattern addition, named by the last two words of ``context`` (SPEC.md 7.3)."""
     words = re.findall(r"[A-Za-z][A-Za-z0-9]*", context)[-2:] or ["LEARNED"]
     name = "_".join(words).upper()
     return Addition(

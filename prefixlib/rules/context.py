@@ -21,7 +21,16 @@ from prefixlib.rules import blocks, ids, paths, timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
 from prefixlib.rules.engine import UNANCHORED, matcher
 
-__all__ = ["CONTEXT_TAGS", "SEPARATOR", "Patterns", "words"]
+__all__ = [
+    "COLON_SEPARATOR",
+    "CONTEXT_TAGS",
+    "SEPARATOR",
+    "Patterns",
+    "cut_short",
+    "label_forms",
+    "sentence_form",
+    "words",
+]
 
 #: Tags of the context blocks agent CLIs emit (SPEC.md 5.2.2).
 CONTEXT_TAGS: Final[tuple[str, ...]] = (
@@ -32,10 +41,14 @@ CONTEXT_TAGS: Final[tuple[str, ...]] = (
 )
 #: Where a field starts: a line start, then indentation, a list or quote marker, emphasis.
 _FIELD_START: Final = r"(?m:^)[ \t]*(?:[-*+>][ \t]+|#+[ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?"
-#: Between a label and its value: a colon or equals sign, or "is" / "was".
-SEPARATOR: Final = (
-    r"(?:(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?|[ \t]+(?:is|was|are):?[ \t]+)[`'\"*]*[ \t]*"
-)
+#: A colon or equals sign between a label and its value, with emphasis around it.
+_COLON: Final = r"(?:\*\*|__|`)?[ \t]*[:=][ \t]*(?:\*\*|__)?"
+#: The quotes and emphasis that may open a value after its separator.
+_OPENING: Final = r"[`'\"*]*[ \t]*"
+#: Between a label and its value: a colon or equals sign, or "is" / "was" / "are" (A.7).
+SEPARATOR: Final = rf"(?:{_COLON}|[ \t]+(?:is|was|are):?[ \t]+){_OPENING}"
+#: A colon or equals sign and what may open the value: the separator a learned label has.
+COLON_SEPARATOR: Final = _COLON + _OPENING
 #: The Codex project-instructions header declares its directory a root.
 _AGENTS_HEADER: Final = r"(?m:^)#+[ \t]*AGENTS\.md instructions for[ \t]+"
 _WORD_BYTE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -51,6 +64,36 @@ class _LabelClass:
 def words(label: str) -> str:
     """A label's words may be joined by a space, ``_``, ``-`` or nothing (``sessionId``)."""
     return label.replace(" ", "[ _-]?")
+
+
+def label_forms(
+    anywhere: Iterable[str],
+    field: Iterable[str],
+    *,
+    boundary: str = r"\b",
+    field_start: str = _FIELD_START,
+    blank: str = r"[ \t]",
+) -> list[tuple[str, str]]:
+    """The forms of a class of labels, each with its lead (see ``Alternation.add``): its tag,
+    a label that counts anywhere, a label that starts a field (SPEC.md 5.2.1).  The text
+    around them is written with ``boundary``, ``field_start`` and ``blank`` (JSON's for the
+    tool descriptions, SPEC.md 5.10)."""
+    anywhere, field = tuple(anywhere), tuple(field)
+    every = "|".join(words(label) for label in (*anywhere, *field))
+    forms = [(rf"<(?i:{every})>{blank}*", "<")]
+    if anywhere:
+        labels = "|".join(words(label) for label in anywhere)
+        forms.append((rf"{boundary}(?i:{labels})\b{SEPARATOR}", ""))
+    if field:
+        labels = "|".join(words(label) for label in field)
+        forms.append((rf"{field_start}(?i:{labels})\b{SEPARATOR}", ""))
+    return forms
+
+
+def sentence_form(instants: str, *, boundary: str = r"\b", blank: str = r"[ \t]") -> str:
+    """A session time word, then a full instant (``instants``) with no separator (5.2.3)."""
+    sentence = "|".join(label.replace(" ", f"{blank}+") for label in timestamps.SENTENCE_LABELS)
+    return rf"{boundary}(?i:{sentence}){blank}+(?:{instants})"
 
 
 class Patterns:
@@ -134,23 +177,12 @@ class Patterns:
         # A label's forms are alternatives of their own, in the order of "(?:forms)(?:shapes)":
         # the tag form is led by "<" (see Alternation.add).
         for cls in self._classes:
-            every = "|".join(words(label) for label in (*cls.anywhere, *cls.field))
-            forms = [(rf"<(?i:{every})>[ \t]*", "<")]
-            if cls.anywhere:
-                anywhere = "|".join(words(label) for label in cls.anywhere)
-                forms.append((rf"\b(?i:{anywhere})\b{SEPARATOR}", ""))
-            if cls.field:
-                field = "|".join(words(label) for label in cls.field)
-                forms.append((rf"{_FIELD_START}(?i:{field})\b{SEPARATOR}", ""))
-            for form, lead in forms:
+            for form, lead in label_forms(cls.anywhere, cls.field):
                 shapes = "|".join(p.group(shape, "label", kind) for kind, shape in cls.shapes)
                 p.add(f"{form}(?:{shapes})", lead=lead)
         if self._sentences:
-            sentence = "|".join(
-                label.replace(" ", "[ \t]+") for label in timestamps.SENTENCE_LABELS
-            )
             instants = "|".join(p.group(shape, "label", kind) for kind, shape in timestamps.INSTANT)
-            p.add(rf"\b(?i:{sentence})[ \t]+(?:{instants})")
+            p.add(sentence_form(instants))
         for label, kind in self._extra:
             word = words(" ".join(re2.escape(part) for part in label.split()))
             value = r"[^<\n]*[^<\s]"
@@ -220,9 +252,15 @@ def _allowed(text: bytes, c: Candidate) -> bool:
         return True
     if c.kind in ("ROOT", "TMP", "HOME", "PATH", "PATHS"):
         return paths.is_path_start(text, c.start)
-    if c.end < len(text) and text[c.end] in _WORD_BYTE:
-        return False  # a shape cut short: "2026-11-24x" is no date
+    if cut_short(text, c.end):
+        return False
     return c.kind != "ID" or c.role == "bare" or ids.is_token(text[c.start : c.end])
+
+
+def cut_short(text: bytes, end: int) -> bool:
+    """Whether a labelled value ending at ``end`` is a shape cut short: an ASCII letter, digit
+    or ``_`` follows it ("2026-11-24x" is no date; SPEC.md 5.2.1)."""
+    return end < len(text) and text[end] in _WORD_BYTE
 
 
 def _home_end(text: bytes, c: Candidate) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from prefixlib.model import Binding
 from prefixlib.rules import timestamps
 from prefixlib.rules.alternation import Alternation, Candidate
-from prefixlib.rules.context import SEPARATOR, words
+from prefixlib.rules.context import cut_short, label_forms, sentence_form
 from prefixlib.rules.placeholders import NAME, STYLES, Style, escape_pattern
 
 __all__ = ["DescriptionPatterns", "description_spans", "in_description", "restore_tools"]
@@ -46,23 +46,20 @@ class DescriptionPatterns:
             ),
         )
         for anywhere, field, shapes in classes:
-            every = "|".join(words(label) for label in (*anywhere, *field))
-            forms = [
-                rf"<(?i:{every})>[ ]*",
-                rf"{JSON_BOUNDARY}(?i:{'|'.join(words(label) for label in anywhere)})\b{SEPARATOR}",
-                rf"{JSON_FIELD_START}(?i:{'|'.join(words(label) for label in field)})\b{SEPARATOR}",
-            ]
-            for form in forms:
+            json_forms = label_forms(
+                anywhere, field, boundary=JSON_BOUNDARY, field_start=JSON_FIELD_START, blank="[ ]"
+            )
+            for form, _lead in json_forms:
                 grouped = "|".join(p.group(shape, "label", kind) for kind, shape in shapes)
                 p.add(f"{form}(?:{grouped})")
-        sentence = "|".join(label.replace(" ", "[ ]+") for label in timestamps.SENTENCE_LABELS)
         instants = "|".join(p.group(shape, "label", kind) for kind, shape in timestamps.INSTANT)
-        p.add(rf"{JSON_BOUNDARY}(?i:{sentence})[ ]+(?:{instants})")
+        p.add(sentence_form(instants, boundary=JSON_BOUNDARY, blank="[ ]"))
         p.add(p.group(escape, "escape"))
         p.compile(roots_first=False)
 
     def scan(self, data: bytes) -> Iterator[Candidate]:
-        """The candidates of the tools layer ``data`` that lie in a description string."""
+        """The candidates of the tools layer ``data`` that lie in a description string
+        (SPEC.md 5.10)."""
         found = []
         pos, end = 0, len(data)
         while pos < end:
@@ -70,9 +67,8 @@ class DescriptionPatterns:
             if match is None:
                 break
             candidate, pos = match
-            after = data[candidate.end : candidate.end + 1]
-            if candidate.role == "label" and (after.isalnum() or after == b"_"):
-                continue  # a shape cut short: "2026-11-24x" is no date
+            if candidate.role == "label" and cut_short(data, candidate.end):
+                continue
             found.append(candidate)
         if len(found) <= _FEW:  # each looks back to its string's opening quote
             yield from (c for c in found if _opened_by_description(data, c.start))
@@ -94,7 +90,7 @@ _MEMBER = re.compile(rb'"description":"((?:[^"\\]++|\\.)*+)"', re.S)  # possessi
 
 def description_spans(data: bytes) -> list[tuple[int, int]]:
     """Where the ``description`` strings of canonical tools JSON are, as byte ranges of their
-    text (between the quotes), in order: one linear pass."""
+    text (between the quotes), in order: one linear pass (SPEC.md 5.10)."""
     return [match.span(1) for match in _MEMBER.finditer(data)]
 
 

@@ -134,9 +134,7 @@ def root_value(path: bytes) -> bytes | None:
 
 
 #: Bytes that, before or after a derived form, put it inside a longer name (SPEC.md 5.4.6).
-_IN_FORM: Final = frozenset(_NAME_BYTES.replace(b"=", b"").replace(b"~", b"")) | frozenset(
-    range(0x80, 0x100)
-)
+_IN_FORM: Final = _IN_SEGMENT - frozenset(b"=~")
 _URL_SEP: Final = (b"%2F", b"%2f")
 
 
@@ -173,13 +171,13 @@ def derived_forms(root: bytes) -> tuple[tuple[bytes, str], ...]:
 
 
 def is_form_start(text: bytes, start: int) -> bool:
-    """A derived form starts a name: no name byte before it (``/`` is allowed)."""
+    """A derived form starts a name: no name byte before it (``/`` is allowed; 5.4.6)."""
     return start == 0 or text[start - 1] not in _IN_FORM
 
 
 def is_form_end(text: bytes, end: int) -> bool:
     """A derived form ends a name: no name byte after it, an encoded separator, or a full stop
-    that ends a sentence."""
+    that ends a sentence (SPEC.md 5.4.6)."""
     if end == len(text) or text[end] not in _IN_FORM or text.startswith(_URL_SEP, end):
         return True
     if text[end] == 0x2E:

@@ -135,7 +135,9 @@ class Hoister:
     """Names placeholders across the layers of one prefix and rewrites each layer.
 
     ``fixed`` maps a root to the exact placeholder name it always gets (the
-    caller's roots); other values are numbered by kind in order of first appearance.
+    caller's roots, never named ``KIND_N``: :func:`~prefixlib.rules.volatile.hoist` checks
+    that, SPEC.md 5.4.3); other values are numbered by kind in order of first appearance
+    (5.6), so no two values share a placeholder.
     """
 
     def __init__(self, *, style: Style, slash_windows: bool, fixed: Mapping[bytes, str]) -> None:
@@ -143,20 +145,17 @@ class Hoister:
         self._slash_windows = slash_windows
         self._fixed = fixed
         self._names: dict[tuple[str, bytes], bytes] = {}
-        self._taken: set[str] = set(fixed.values())
         self._counts: dict[str, int] = {}
         self.bindings: list[Binding] = []
 
     def _placeholder(self, kind: str, value: bytes) -> bytes:
+        """The placeholder of ``value`` as ``kind``: the one it got before, or a new one."""
         placeholder = self._names.get((kind, value))
         if placeholder is None:
             name = self._fixed.get(value) if kind == "ROOT" else None
             if name is None:
                 self._counts[kind] = number = self._counts.get(kind, 0) + 1
-                name = f"{kind}_{number}"
-                if name in self._taken:  # a caller's root of the form KIND_N (SPEC.md 5.4.3)
-                    raise PrefixlibError(f"placeholder {name} is a root's name too")
-                self._taken.add(name)
+                name = f"{kind}_{number}"  # never a root's: no root name is KIND_N (5.4.3)
             placeholder = self._open + name.encode() + self._close
             self._names[(kind, value)] = placeholder
             self.bindings.append(Binding(placeholder.decode(), value.decode(), kind))

@@ -11,7 +11,7 @@ across the whole prefix.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -141,7 +141,7 @@ def hoist(
     return out, hoister.bindings
 
 
-def _derived(roots: Iterable[tuple[bytes, str]]) -> dict[bytes, str]:
+def _derived(roots: Collection[tuple[bytes, str]]) -> dict[bytes, str]:
     """The derived forms of every root, each with its kind (SPEC.md 5.4.6); a form that is
     itself a root is found as that root."""
     forms: dict[bytes, str] = {}
