@@ -261,7 +261,7 @@ def test_report_a_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     [
         ('{"input": \n', "request.json:2:1: invalid JSON: "),
         ('{"tools": []}', "request.json: not a request body"),
-        (b"\xff\xfe", "request.json: byte 0: invalid UTF-8"),
+        (b"\xff\xfe", "request.json:1:1: invalid UTF-8 byte 0xff"),
     ],
 )
 def test_report_bad_request(

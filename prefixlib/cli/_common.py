@@ -233,6 +233,34 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+#: Top-level fields of which a request body has at least one (SPEC.md 9.1).
+REQUEST_FIELDS: Final = ("input", "instructions", "messages", "system")
+
+
+def request_body(text: str, path: str) -> dict[str, Any] | None:
+    """The request body ``text`` holds, or ``None`` where it is a prompt (SPEC.md 9.1).
+
+    A file named ``*.json`` must be a request body, and an error says why it is not; other
+    input is one where it is a JSON object with a request's fields, so a prompt that starts
+    with ``{`` stays a prompt.
+    """
+    label = "<stdin>" if path == "-" else path
+    must = path.endswith(".json")
+    if not must and not text.lstrip().startswith("{"):
+        return None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as e:
+        if must:
+            fail(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
+        return None
+    if isinstance(body, dict) and any(name in body for name in REQUEST_FIELDS):
+        return body
+    if must:
+        fail(f"{label}: not a request body: a JSON object with {', '.join(REQUEST_FIELDS)}")
+    return None
+
+
 def add_layer_argument(parser: argparse.ArgumentParser) -> None:
     """``--layer``: the text layer a prompt file is read into (default: project)."""
     parser.add_argument(

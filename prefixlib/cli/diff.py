@@ -9,7 +9,6 @@ canonicalisation (one key), 1 when not.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from prefixlib.cli._common import (
     print_json,
     read,
     relabel,
+    request_body,
     usage_error,
 )
 from prefixlib.cli._output import Style
@@ -36,7 +36,6 @@ from prefixlib.findings import decode
 __all__ = ["register"]
 
 #: Top-level fields of a request body: a JSON object with one of them is a request.
-REQUEST_FIELDS = frozenset({"input", "instructions", "messages", "system"})
 
 
 @dataclass(frozen=True)
@@ -53,24 +52,16 @@ def _load(path: str, layer: str) -> _Side:
         text = decode(read(path), source=label)
     except PrefixlibError as e:
         fail(relabel(e, path))
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as e:
-            if path.endswith(".json"):
-                fail(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
-            body = None
-        if isinstance(body, dict) and REQUEST_FIELDS & set(body):
-            from prefixlib import adapters  # only for request bodies
+    body = request_body(text, path)
+    if body is None:
+        return _Side(label, "prompt file", {layer: text})
+    from prefixlib import adapters  # only for request bodies
 
-            try:
-                split = adapters.split(body)
-            except PrefixlibError as e:
-                fail(f"{label}: {e}")
-            return _Side(label, f"{split.kind} request", dict(split.layers))
-        if path.endswith(".json"):
-            fail(f"{label}: not a request body (no {', '.join(sorted(REQUEST_FIELDS))} field)")
-    return _Side(label, "prompt file", {layer: text})
+    try:
+        split = adapters.split(body)
+    except PrefixlibError as e:
+        fail(f"{label}: {e}")
+    return _Side(label, f"{split.kind} request", dict(split.layers))
 
 
 def _where(place: Place) -> str:

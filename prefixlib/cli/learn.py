@@ -32,6 +32,7 @@ from prefixlib.cli._common import (
     print_json,
     read,
     relabel,
+    request_body,
     write_atomic,
 )
 from prefixlib.errors import PrefixlibError
@@ -45,21 +46,18 @@ EXIT_DIFFERENT = 1
 
 
 def _sample(path: str, layer: str) -> dict[str, Any]:
-    """A file's layers: a JSON request body through the adapters, else text as ``layer``."""
+    """A file's layers: a request body through the adapters, else text as ``layer``."""
     try:
         text = decode(read(path), source=path)
     except PrefixlibError as e:
         fail(relabel(e, path))
-    if text.lstrip().startswith("{"):
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as e:
-            fail(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
-        try:
-            return dict(split(body).layers)
-        except PrefixlibError as e:
-            fail(relabel(e, path))
-    return {layer: text}
+    body = request_body(text, path)
+    if body is None:
+        return {layer: text}
+    try:
+        return dict(split(body).layers)
+    except PrefixlibError as e:
+        fail(relabel(e, path))
 
 
 def _shown(difference: Difference, names: list[str], redact: bool) -> list[str]:

@@ -10,7 +10,6 @@ that model's); warnings go to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -28,40 +27,13 @@ from prefixlib.cli._common import (
     print_json,
     read,
     relabel,
+    request_body,
 )
 from prefixlib.errors import PrefixlibError
 from prefixlib.pipeline import canonicalize
+from prefixlib.rules.text import decode
 
 __all__ = ["register"]
-
-REQUEST_FIELDS = ("input", "instructions", "messages", "system")
-
-
-def _request(data: bytes, path: str) -> dict[str, Any] | None:
-    """The request body in ``data``, or ``None`` if it is a prompt.
-
-    A file named ``*.json`` must be a request; other input is one if it parses as a JSON
-    object with a request's fields.
-    """
-    label = "<stdin>" if path == "-" else path
-    must = path.endswith(".json")
-    if not must and not data.lstrip().startswith(b"{"):
-        return None
-    try:
-        body = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        if must:
-            fail(f"{label}: byte {e.start}: invalid UTF-8")
-        return None
-    except json.JSONDecodeError as e:
-        if must:
-            fail(f"{label}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
-        return None
-    if isinstance(body, dict) and any(field in body for field in REQUEST_FIELDS):
-        return body
-    if must:
-        fail(f"{label}: not a request body: a JSON object with {', '.join(REQUEST_FIELDS)}")
-    return None
 
 
 def _report(args: argparse.Namespace, path: str) -> Cacheability:
@@ -71,7 +43,11 @@ def _report(args: argparse.Namespace, path: str) -> Cacheability:
     if args.root:
         options["roots"] = parse_roots(args.root)
     data = read(path)
-    body = _request(data, path)
+    try:
+        text = decode(data, source="<stdin>" if path == "-" else path)
+    except PrefixlibError as e:
+        fail(relabel(e, path))
+    body = request_body(text, path)
     try:
         if body is not None:
             kind_of(body)
