@@ -12,6 +12,7 @@ import pytest
 
 import prefixlib
 from prefixlib.cli import main
+from prefixlib.cli._common import Failure, request_body
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "session"
 
@@ -282,3 +283,33 @@ def test_root_option(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     [entry] = json.loads(capsys.readouterr().out)
     assert entry["layers"]["project"] == "Build {{API}}/x\n"
     assert entry["bindings"] == {"{{API}}": "/srv/acme/api"}
+
+
+REQUEST_BODIES = [
+    ("a.md", "Plain prompt\n", None),
+    ("a.md", "{not JSON} is a prompt\n", None),
+    ("a.md", '{"note": "a JSON object without a request field"}', None),
+    ("a.md", '  {"input": "hi"}', {"input": "hi"}),
+    ("r.json", '{"messages": []}', {"messages": []}),
+    ("-", '{"system": "s"}', {"system": "s"}),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "expected"), REQUEST_BODIES)
+def test_request_body_or_prompt(path: str, text: str, expected: object) -> None:
+    """diff, report and learn tell a request body from a prompt by one rule (SPEC.md 9.1)."""
+    assert request_body(text, path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"input": \n', "r.json:2:1: invalid JSON: "),
+        ('{"tools": []}', "r.json: not a request body: a JSON object with input, instructions"),
+        ("plain text", "r.json:1:1: invalid JSON: "),
+    ],
+)
+def test_a_json_file_must_be_a_request_body(text: str, message: str) -> None:
+    with pytest.raises(Failure) as info:
+        request_body(text, "r.json")
+    assert str(info.value).startswith(message)
