@@ -144,6 +144,13 @@ def relabel(error: PrefixlibError, path: str) -> str:
     return f"{path}: {error}"
 
 
+def file_error(error: Failure | PrefixlibError, path: str) -> str:
+    """The one-line message of an error about the file ``path``, for a verb that reports a bad
+    file and goes on with the others: a :class:`Failure` names the file already, a
+    :class:`~prefixlib.PrefixlibError` is relabelled with it."""
+    return str(error) if isinstance(error, Failure) else relabel(error, path)
+
+
 def parse_roots(values: Sequence[str]) -> dict[str, str]:
     """``--root NAME=PATH`` values as a mapping."""
     roots: dict[str, str] = {}

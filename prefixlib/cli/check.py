@@ -25,10 +25,10 @@ from prefixlib.cli._common import (
     add_root_argument,
     config,
     fail,
+    file_error,
     parse_roots,
     print_json,
     read,
-    relabel,
     write_atomic,
 )
 from prefixlib.cli._output import Progress, Style, plural
@@ -90,10 +90,8 @@ def _check_file(path: str, job: _Job, *, given: bool = True) -> _Outcome | None:
             return None
         text = decode(data, source=label)
         checked = check_text(text, policy=job.policy, roots=job.roots, layer=job.layer)
-    except Failure as e:
-        return _Outcome(label, error=str(e))
-    except PrefixlibError as e:
-        return _Outcome(label, error=relabel(e, path))
+    except (Failure, PrefixlibError) as e:
+        return _Outcome(label, error=file_error(e, path))
     found = _reported(checked.findings, text, job.chosen, label)
     fixable = [f for f in found if f.fixable]
     if job.mode == "check" or not fixable or checked.fixed == text:

@@ -20,6 +20,7 @@ from prefixlib.cli._common import (
     add_policy_arguments,
     add_root_argument,
     fail,
+    file_error,
     parse_roots,
     policy,
     read,
@@ -152,12 +153,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             layer: dict[str, Any] = {args.layer: read(path)}
             cp = canonicalize(**layer, **options)
-        except Failure as e:
-            print(f"error: {e}", file=sys.stderr)
-            status = EXIT_ERROR
-            continue
-        except PrefixlibError as e:
-            print(f"error: {relabel(e, path)}", file=sys.stderr)
+        except (Failure, PrefixlibError) as e:
+            print(f"error: {file_error(e, path)}", file=sys.stderr)
             status = EXIT_ERROR
             continue
         if args.json:

@@ -28,6 +28,7 @@ from prefixlib.cli._common import (
     add_policy_arguments,
     config,
     fail,
+    file_error,
     read,
     relabel,
     write_atomic,
@@ -168,11 +169,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             entries[_relative(path, base)] = _entry(path, cfg.policy)[:2]
-        except Failure as e:
-            print(f"error: {e}", file=sys.stderr)
-            status = EXIT_ERROR
-        except PrefixlibError as e:
-            print(f"error: {relabel(e, path)}", file=sys.stderr)
+        except (Failure, PrefixlibError) as e:
+            print(f"error: {file_error(e, path)}", file=sys.stderr)
             status = EXIT_ERROR
     if status != EXIT_OK:
         return status

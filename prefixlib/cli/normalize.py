@@ -14,10 +14,10 @@ from prefixlib.cli._common import (
     add_policy_arguments,
     add_root_argument,
     fail,
+    file_error,
     parse_roots,
     policy,
     read,
-    relabel,
     stdin_or_usage,
     write_atomic,
 )
@@ -44,12 +44,8 @@ def run(args: argparse.Namespace) -> int:
             text = decode(read(path), source=label)
             layer: dict[str, Any] = {args.layer: text}
             cp = canonicalize(**layer, **options)
-        except Failure as e:
-            print(f"error: {e}", file=sys.stderr)
-            status = EXIT_ERROR
-            continue
-        except PrefixlibError as e:
-            print(f"error: {relabel(e, path)}", file=sys.stderr)
+        except (Failure, PrefixlibError) as e:
+            print(f"error: {file_error(e, path)}", file=sys.stderr)
             status = EXIT_ERROR
             continue
         if args.in_place:
