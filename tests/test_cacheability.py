@@ -282,3 +282,15 @@ def test_report_bad_request(
 def test_report_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "no/such/file.md"]) == 2
     assert "no/such/file.md" in capsys.readouterr().err
+
+
+def test_report_goes_on_after_a_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As every verb over many files: a bad file is one error line, and the rest are reported."""
+    good = tmp_path / "AGENTS.md"
+    good.write_text("Run the tests before you commit.\n", encoding="utf-8")
+    assert main(["report", str(tmp_path / "missing.md"), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: {tmp_path / 'missing.md'}: no such file\n")
+    assert str(good) in captured.out

@@ -17,7 +17,9 @@ from prefixlib.adapters import kind_of, prepare
 from prefixlib.cacheability import Cacheability, assess
 from prefixlib.cli._common import (
     EXIT_CHANGED,
+    EXIT_ERROR,
     EXIT_OK,
+    Failure,
     add_layer_argument,
     add_policy_arguments,
     add_root_argument,
@@ -36,12 +38,9 @@ from prefixlib.rules.text import decode
 __all__ = ["register"]
 
 
-def _report(args: argparse.Namespace, path: str) -> Cacheability:
+def _report(args: argparse.Namespace, path: str, options: dict[str, Any]) -> Cacheability:
     """The report of one file: a request's stable prefix as the adapters send it (SPEC.md
     9), or a prompt read into ``--layer``."""
-    options: dict[str, Any] = {"policy": policy(args), "namespace": args.namespace}
-    if args.root:
-        options["roots"] = parse_roots(args.root)
     data = read(path)
     try:
         text = decode(data, source="<stdin>" if path == "-" else path)
@@ -94,10 +93,18 @@ def _status(report: Cacheability) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Report each file; exit 1 if any has a volatile value left or is cacheable nowhere."""
+    options: dict[str, Any] = {"policy": policy(args), "namespace": args.namespace}
+    if args.root:
+        options["roots"] = parse_roots(args.root)
     status = EXIT_OK
     reports = []
     for path in args.files or ["-"]:
-        report = _report(args, path)
+        try:
+            report = _report(args, path, options)
+        except Failure as e:  # one bad file is reported, and the others still are
+            print(f"error: {e}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
         status = max(status, _status(report))
         if args.json:
             reports.append({"path": path, **report.as_dict()})
