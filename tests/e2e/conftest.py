@@ -15,8 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.serve_support import Loop
 
 CODEX = ("@openai/codex", "0.171.0", "codex")
 CLAUDE = ("@anthropic-ai/claude-code", "2.1.197", "claude")
@@ -72,6 +76,18 @@ def install(package: str, version: str, command: str) -> Path:
             shutil.rmtree(work, ignore_errors=True)
     print(f"installed {package}@{version} in {time.monotonic() - started:.1f}s")
     return launcher
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    """An event loop in a thread, for the fake provider and the proxy; closed after the test."""
+    from tests.serve_support import Loop  # needs the serve extra, as the tests that use it
+
+    running = Loop()
+    try:
+        yield running
+    finally:
+        running.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,47 +21,12 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
 
-from aiohttp import web
 
-from prefixlib.serve.config import ServeConfig
-from prefixlib.serve.proxy import make_app
+from tests.e2e.proxy import start
 from tests.e2e.test_codex import AGENTS_MD, USERS
-from tests.serve_support import FakeProvider, Loop, logged
+from tests.serve_support import Loop, logged
 
 KEY_HEADER = "x-prefixlib-key"
-
-
-@pytest.fixture
-def loop() -> Iterator[Loop]:
-    running = Loop()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-def start(loop: Loop, mode: str) -> tuple[FakeProvider, list[bytes], list[str], str]:
-    fake = FakeProvider()
-    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    lines: list[str] = []
-    config = ServeConfig(
-        openai_upstream=upstream,
-        anthropic_upstream=upstream,
-        anthropic_mode=mode,  # type: ignore[arg-type]
-        key_header=KEY_HEADER,
-    )
-    app = make_app(config, log=lines.append)
-    sent: list[bytes] = []
-
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path == "/v1/messages":
-            sent.append(await request.read())
-        response: web.StreamResponse = await handler(request)
-        return response
-
-    app.middlewares.append(record)
-    return fake, sent, lines, f"http://127.0.0.1:{loop.proxy(app)}"
 
 
 def session(claude: Path, url: str, home: Path, user: str, checkout: str, tz: str) -> str:
@@ -96,12 +61,12 @@ def session(claude: Path, url: str, home: Path, user: str, checkout: str, tz: st
 
 
 def run_two(claude: Path, loop: Loop, homes: Callable[[str], Path], mode: str) -> tuple[Any, ...]:
-    fake, sent, lines, url = start(loop, mode)
-    outputs = [session(claude, url, homes(user[0]), *user) for user in USERS]
+    run = start(loop, "/v1/messages", anthropic_mode=mode, key_header=KEY_HEADER)
+    outputs = [session(claude, run.url, homes(user[0]), *user) for user in USERS]
     assert [out.strip() for out in outputs] == ["ok", "ok"]
-    messages = [seen for seen in fake.seen if seen.path.startswith("/v1/messages")]
+    messages = [seen for seen in run.fake.seen if seen.path.startswith("/v1/messages")]
     assert len(messages) == 2
-    return messages, sent, lines
+    return messages, run.client_bodies, run.lines
 
 
 def test_claude_sessions_share_one_key_in_key_mode(

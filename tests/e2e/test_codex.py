@@ -15,8 +15,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,11 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (aiohttp)")
 
-from aiohttp import web
 
 from prefixlib.model import BINDINGS_LEAD
-from prefixlib.serve.config import ServeConfig
-from prefixlib.serve.proxy import make_app
 from prefixlib.serve.rawjson import set_top_level_string
-from tests.serve_support import FakeProvider, Loop, logged
+from tests.e2e.proxy import Run, start
+from tests.serve_support import Loop, logged
 
 AGENTS_MD = """\
 # Ledger: contributor notes for coding agents
@@ -70,47 +67,6 @@ USERS = (
 )
 
 
-@dataclass
-class Run:
-    """One proxy in front of one fake provider, with what reached each."""
-
-    loop: Loop
-    fake: FakeProvider
-    client_bodies: list[bytes]
-    lines: list[str]
-    url: str
-
-
-@pytest.fixture
-def loop() -> Iterator[Loop]:
-    running = Loop()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-def start(loop: Loop, mode: str) -> Run:
-    fake = FakeProvider()
-    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    lines: list[str] = []
-    config = ServeConfig(openai_upstream=upstream, openai_mode=mode)  # type: ignore[arg-type]
-    app = make_app(config, log=lines.append)
-    client_bodies: list[bytes] = []
-
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        """Keep the body exactly as Codex sent it (the proxy reads the same cached bytes)."""
-        if request.path == "/v1/responses":
-            client_bodies.append(await request.read())
-        response: web.StreamResponse = await handler(request)
-        return response
-
-    app.middlewares.append(record)
-    port = loop.proxy(app)
-    return Run(loop, fake, client_bodies, lines, f"http://127.0.0.1:{port}")
-
-
 def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str) -> str:
     """One fresh ``codex exec`` as ``user`` (with ``home``); returns its stdout."""
     project = home / checkout
@@ -147,7 +103,7 @@ def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str
 def two_sessions(
     codex: Path, loop: Loop, homes: Callable[[str], Path], mode: str
 ) -> tuple[Run, list[str]]:
-    run = start(loop, mode)
+    run = start(loop, "/v1/responses", openai_mode=mode)
     outputs = [session(codex, run, homes(user[0]), *user) for user in USERS]
     return run, outputs
 
