@@ -328,13 +328,11 @@ def _listening(process: subprocess.Popen[str]) -> str:
     return line[len(prefix) :].strip()
 
 
-def test_cli_prints_the_address_serves_and_stops_on_sigint(loop: Loop, tmp_path: Path) -> None:
-    fake = FakeProvider()
-    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    process = _serve("--no-config", "--openai-upstream", upstream, "--mode", "off", cwd=tmp_path)
+def _one_request_then_sigint(loop: Loop, process: subprocess.Popen[str]) -> tuple[str, bytes, str]:
+    """Read the address, post one Responses request, stop the proxy with SIGINT: the address,
+    the response body and the rest of stderr (the process is killed if it does not stop)."""
     try:
         url = _listening(process)
-        assert url.startswith("http://127.0.0.1:")
 
         async def go() -> bytes:
             async with (
@@ -343,13 +341,23 @@ def test_cli_prints_the_address_serves_and_stops_on_sigint(loop: Loop, tmp_path:
             ):
                 return await r.read()
 
-        assert b"response.completed" in loop.run(go())
+        body = loop.run(go())
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+    return url, body, err
+
+
+def test_cli_prints_the_address_serves_and_stops_on_sigint(loop: Loop, tmp_path: Path) -> None:
+    fake = FakeProvider()
+    upstream = f"http://127.0.0.1:{loop.serve(fake.app())}"
+    process = _serve("--no-config", "--openai-upstream", upstream, "--mode", "off", cwd=tmp_path)
+    url, body, err = _one_request_then_sigint(loop, process)
+    assert url.startswith("http://127.0.0.1:")
+    assert b"response.completed" in body
     assert process.returncode == 0
     assert "POST /v1/responses 200 mode=off" in err
     assert "Traceback" not in err
@@ -405,23 +413,8 @@ def test_serve_table_of_the_config_file_and_flags_over_it(loop: Loop, tmp_path: 
         f'[serve]\nopenai-upstream = "{upstream}"\nmode = "off"\nkey-header = "x-k"\n'
     )
     process = _serve(cwd=tmp_path)
-    try:
-        url = _listening(process)
-
-        async def go() -> bytes:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(url + "/v1/responses", data=RESPONSES_BODY) as r,
-            ):
-                return await r.read()
-
-        assert b"response.completed" in loop.run(go())
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    _, body, err = _one_request_then_sigint(loop, process)
+    assert b"response.completed" in body
     assert "mode=off" in err
     assert fake.seen[0].raw == RESPONSES_BODY
     (tmp_path / ".prefixlib.toml").write_text("[serve]\nmode = 'fast'\n")
