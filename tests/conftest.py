@@ -23,6 +23,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 REPO = Path(__file__).resolve().parents[1]
 #: ../shared/corpus beside the repository (CI always has it; a user's clone may not).
 CORPUS = Path(os.environ.get("PREFIXLIB_CORPUS", REPO.parent / "shared" / "corpus"))
+#: ../shared/captures beside the repository: real requests of Codex and Claude Code.
+CAPTURES = Path(os.environ.get("PREFIXLIB_CAPTURES", REPO.parent / "shared" / "captures"))
 
 
 def corpus_files() -> list[Path]:
@@ -48,3 +50,11 @@ def corpus() -> list[Path]:
     if not files:
         pytest.skip(f"shared corpus not found at {CORPUS} (set PREFIXLIB_CORPUS)")
     return files
+
+
+@pytest.fixture
+def captures() -> Path:
+    """The shared captures directory; skips the test where ../shared/captures is absent."""
+    if not CAPTURES.is_dir():
+        pytest.skip(f"shared captures not found at {CAPTURES} (set PREFIXLIB_CAPTURES)")
+    return CAPTURES

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,9 @@ import prefixlib
 from prefixlib import adapters
 from prefixlib.adapters import LayerMap
 from prefixlib.adapters.openai import MAX_KEY_LENGTH, shard_key
+from tests.conftest import CAPTURES
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURES = Path(os.environ.get("PREFIXLIB_CAPTURES", REPO.parent / "shared" / "captures"))
 
 
 def capture(name: str) -> dict[str, Any]:

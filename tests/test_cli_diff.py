@@ -13,9 +13,7 @@ import prefixlib
 from prefixlib.cli import main
 from prefixlib.divergence import compare
 
-from .conftest import REPO
-
-CAPTURES = REPO.parent / "shared" / "captures"
+from .conftest import CAPTURES
 
 A = "# Rules\r\n\r\nToday's date is 2026-11-24.\r\nAlways run the tests.  \r\n"
 B = "# Rules\n\nToday's date is 2026-11-29.\nAlways run the tests.\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -288,3 +289,22 @@ def test_corpus_unchanged_without_splitting(
 def test_every_built_in_phrase_holds_order() -> None:
     """The fast check of ``_mentions`` relies on it."""
     assert all("order" in phrase.lower() for phrase in ordering.LEAD_INS)
+
+
+def test_parts_joined_by_the_adapters_are_not_split(
+    captures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The adapters' part line (SPEC.md 9) holds ``prefixlib:`` but is no marker: a captured
+    Codex request's layers take the fast path (they took the slow one, 1 ms of a new
+    prefix's 2.8 ms in ``prefixlib serve``)."""
+    from prefixlib import adapters
+
+    layers = adapters.split(json.loads((captures / "raw" / "codex-a.body").read_bytes())).layers
+    joined = [canonical_text(layers[name]) for name in ("developer", "project")]
+    assert all("<!-- prefixlib: part -->" in text for text in joined)
+    monkeypatch.setattr(ordering, "split_fences", lambda text: pytest.fail("split"))
+    for text in joined:
+        assert sort_unordered(text) is text
+    marked = joined[0] + "\n\n<!-- PrefixLib: Unordered -->\n- b\n- a\n"
+    monkeypatch.undo()
+    assert sort_unordered(marked).endswith("- a\n- b\n")

@@ -27,9 +27,8 @@ from multidict import CIMultiDict
 
 from prefixlib.serve.config import ServeConfig
 from prefixlib.serve.proxy import make_app
+from tests.conftest import CAPTURES
 from tests.serve_support import CACHED_TOKENS, FakeProvider, Loop, decode, logged
-
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "captures"
 
 
 @pytest.fixture

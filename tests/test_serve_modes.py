@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,9 @@ import zstandard
 import prefixlib
 from prefixlib import adapters
 from prefixlib.serve.rawjson import set_top_level_string
+from tests.conftest import CAPTURES
 from tests.serve_support import CACHED_TOKENS, Loop
 from tests.test_serve import Setup
-
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "captures"
 
 
 @pytest.fixture

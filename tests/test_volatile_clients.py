@@ -16,9 +16,7 @@ import prefixlib
 from prefixlib.pipeline import canonical_text
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.paths import derived_forms
-from tests.conftest import REPO
-
-CAPTURES = REPO.parent / "shared" / "captures"
+from tests.conftest import CAPTURES
 
 
 def _text(part: Any) -> str:

@@ -64,11 +64,15 @@ def _phrases(markers: Sequence[str]) -> tuple[str, ...]:
 def _mentions(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether a phrase or the marker may occur in ``text``; ASCII case folded (SPEC.md 3.9)."""
     folded = text.encode("utf-8", "surrogatepass").lower()
-    if b"prefixlib:" in folded:
+    # Every built-in phrase and the marker hold "order": one scan rules them all out in
+    # most layers.  The marker needs "unordered" as well as "prefixlib:", which the
+    # adapters' part line (SPEC.md 9) and other prefixlib comments also hold.
+    if b"order" not in folded:
+        candidates = phrases[len(LEAD_INS) :]
+    elif b"prefixlib:" in folded and b"unordered" in folded:
         return True
-    extra = phrases[len(LEAD_INS) :]
-    # every built-in phrase holds "order": one scan rules them all out in most layers
-    candidates = extra if b"order" not in folded else phrases
+    else:
+        candidates = phrases
     return any(phrase.encode("utf-8", "surrogatepass").lower() in folded for phrase in candidates)
 
 

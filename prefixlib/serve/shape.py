@@ -225,7 +225,9 @@ class Shaper:
         if key is None:
             if defer:
                 raise _Deferred
-            key = cache_key(**found.layers, policy=self.policy)
+            # memo=False: this cache already answers a prefix seen before, and keying
+            # the core's memo too would hash the layers a second time
+            key = cache_key(**found.layers, policy=self.policy, memo=False)
             if digest is not None:
                 self.keys.put(digest, key)
         key = self._shard(key, session)
