@@ -8,7 +8,9 @@ generated one of the same shape) to each in turn, 1 or 50 streams at once, and m
 time to the first body byte and to the end of the stream.  Figures are medians over rounds of
 the per-round difference to the baseline (paired samples); "seen prefix" changes only the
 user's last turn (a later turn of a session: the prefix's key is known), "new prefix" changes
-the project text in every request (a new session: it is canonicalised).  ``--stages`` times
+the project text in every request (a new session of a client seen before: it is canonicalised,
+its base instructions, developer text and tools from the layer memo), "new client" the text of
+every layer (the first session of a client never seen, 1 stream only).  ``--stages`` times
 each step of key mode's shaping in process; ``--burst`` measures how late the events of
 streams already flowing arrive while new requests come in (shaping on the loop or in a
 thread).
@@ -225,16 +227,36 @@ def turn(request: dict[str, Any], variant: int) -> bytes:
     return data
 
 
-def body(request: dict[str, Any], variant: int | None) -> bytes:
-    """The request's bytes; ``variant`` changes the project text (a cold canonical form)."""
-    if variant is not None:
-        part = _agents_part(request)
-        saved = part["text"]
-        part["text"] = saved.replace("</INSTRUCTIONS>", f"Note {variant}.\n</INSTRUCTIONS>")
-        data = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
-        part["text"] = saved
-        return data
-    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+def body(request: dict[str, Any], variant: int | None, *, every_layer: bool = False) -> bytes:
+    """The request's bytes; ``variant`` changes the project text (a new session of a client
+    seen before: its base instructions, developer text and tools are known), and with
+    ``every_layer`` the text of every item before it too (a client never seen)."""
+    if variant is None:
+        return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+    part = _agents_part(request)
+    parts = [part]
+    if every_layer:  # the first part of every item before the AGENTS.md one
+        items = itertools.takewhile(lambda item: part not in item["content"], request["input"])
+        parts += [item["content"][0] for item in items]
+    saved = [p["text"] for p in parts]
+    part["text"] = saved[0].replace("</INSTRUCTIONS>", f"Note {variant}.\n</INSTRUCTIONS>")
+    for other, text in zip(parts[1:], saved[1:], strict=True):
+        other["text"] = f"{text}\nRelease {variant}."
+    data = json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()
+    for p, text in zip(parts, saved, strict=True):
+        p["text"] = text
+    return data
+
+
+#: The bodies measured: a later turn, a new session, the first session of a new client.
+BODIES = ("seen prefix", "new prefix", "new client")
+
+
+def variant(request: dict[str, Any], kind: str, counter: int) -> bytes:
+    """A body of ``kind`` (one of :data:`BODIES`), distinct for each ``counter``."""
+    if kind == "seen prefix":
+        return turn(request, counter)
+    return body(request, counter, every_layer=kind == "new client")
 
 
 # -- in process: where the added time goes ---------------------------------------------------
@@ -253,8 +275,9 @@ STEPS = (
 def stages(request: dict[str, Any], samples: int) -> None:
     """Per step of key mode's shaping, the median time in this process (no HTTP).
 
-    "seen": the prefix was shaped before, the user's turn differs (a later turn of a
-    session); "new": the project text differs in every body (a new session).
+    The bodies are :data:`BODIES`: a later turn of a session (its prefix shaped before),
+    a new session (the project text differs in every body), a new client (every text layer
+    differs).
     """
     import orjson
 
@@ -267,15 +290,12 @@ def stages(request: dict[str, Any], samples: int) -> None:
     headers = {"Content-Type": "application/json"}
     counter = iter(range(1, 1 << 30))
     rows = []
-    for kind in ("seen", "new"):
+    for kind in BODIES:
         shaper = Shaper(ServeConfig())
         shaper.shape("responses", body(request, None), headers)  # the seen prefix's memo
-        make = (lambda: turn(request, next(counter))) if kind == "seen" else (
-            lambda: body(request, next(counter))
-        )  # fmt: skip
         times: dict[str, list[float]] = {}
         for _ in range(samples):
-            data = make()
+            data = variant(request, kind, next(counter))
             laps = [time.perf_counter()]
             parsed = orjson.loads(data)
             laps.append(time.perf_counter())
@@ -289,7 +309,8 @@ def stages(request: dict[str, Any], samples: int) -> None:
             laps.append(time.perf_counter())
             set_top_level_string(data, "prompt_cache_key", key, parsed=parsed)
             laps.append(time.perf_counter())
-            data = make() if kind == "new" else data  # a fresh prefix for the whole path
+            if kind != "seen prefix":  # a fresh prefix for the whole path
+                data = variant(request, kind, next(counter))
             laps.append(time.perf_counter())
             shaper.shape("responses", data, headers)
             laps.append(time.perf_counter())
@@ -322,7 +343,7 @@ async def one(session: aiohttp.ClientSession, url: str, data: bytes) -> tuple[fl
 
 
 async def measure(
-    targets: dict[str, str], request: dict[str, Any], *, streams: int, rounds: int, cold: bool
+    targets: dict[str, str], request: dict[str, Any], *, streams: int, rounds: int, kind: str
 ) -> dict[str, dict[str, list[float]]]:
     """Per target, the per-round medians of first-byte and total times."""
     out: dict[str, dict[str, list[float]]] = {name: {"first": [], "total": []} for name in targets}
@@ -340,7 +361,7 @@ async def measure(
                 datas = []
                 for _ in range(streams):
                     counter += 1
-                    datas.append(body(request, counter) if cold else turn(request, counter))
+                    datas.append(variant(request, kind, counter))
                 results = await asyncio.gather(*(one(session, targets[name], d) for d in datas))
                 out[name]["first"].append(statistics.median(f for f, _ in results))
                 out[name]["total"].append(statistics.median(t for _, t in results))
@@ -487,9 +508,9 @@ def run(quick: bool, json_path: str | None) -> None:
         size = len(body(request, None))
         results: list[dict[str, Any]] = []
         for streams in (1, 50):
-            for cold in (False, True):
+            for kind in BODIES if streams == 1 else BODIES[:2]:
                 samples = asyncio.run(
-                    measure(targets, request, streams=streams, rounds=rounds, cold=cold)
+                    measure(targets, request, streams=streams, rounds=rounds, kind=kind)
                 )
                 for name in targets:
                     if name == "plain":
@@ -497,7 +518,7 @@ def run(quick: bool, json_path: str | None) -> None:
                     results.append(
                         {
                             "streams": streams,
-                            "body": "new prefix" if cold else "seen prefix",
+                            "body": kind,
                             "target": name,
                             "plain_first_ms": 1000 * statistics.median(samples["plain"]["first"]),
                             "added_first_ms": added(samples, name, "first"),

@@ -1,11 +1,13 @@
-"""The memo: canonical prefixes already computed in this process.
+"""The memos: canonical prefixes, and single layers, already computed in this process.
 
 An orchestrator starting its 2nd..Nth session sends the same raw layers again;
-the memo answers those with one BLAKE3 pass over the raw input.  It is keyed
-on the full BLAKE3 digest of everything the result depends on (never on a
-partial fingerprint such as a length), bounded in entries and in bytes, and
-safe under threads.  It never changes a result: with or without it,
-:func:`prefixlib.canonicalize` returns equal values.
+the memo answers those with one BLAKE3 pass over the raw input.  A new session
+of a known client sends a new project layer after the same base instructions
+and tools; the layer memo answers the work of each of those layers on its own
+(:func:`layer_key`).  Each is keyed on the full BLAKE3 digest of everything the
+result depends on (never on a partial fingerprint such as a length), bounded in
+entries and in bytes, and safe under threads.  Neither changes a result: with or
+without them, :func:`prefixlib.canonicalize` returns equal values.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from blake3 import blake3
 
 from prefixlib.key import frame, frame_head
-from prefixlib.model import CanonicalPrefix
 from prefixlib.utf8 import code_units, utf8
 
-__all__ = ["Memo", "memo_key"]
+__all__ = ["Keyed", "Memo", "keyed_layers", "layer_key", "memo_key"]
 
 _CONTEXT: Final = "prefixlib 2026-11-24 in-process memo key"
+_LAYER_CONTEXT: Final = "prefixlib 2026-11-30 in-process layer memo key"
 #: Below this total size the whole key message is joined and hashed in one call: BLAKE3 is
 #: fastest on one buffer, and each update costs ~2.5 µs more than the same bytes joined.
 _JOINED_BELOW: Final = 256 * 1024
@@ -51,15 +53,34 @@ def _layer_bytes(value: object, *, large: bool) -> tuple[str, bytes | memoryview
     return "", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+#: A raw layer argument as it is keyed: its frame tag (its name, type and form) and bytes.
+Keyed = tuple[str, bytes | memoryview]
+
+
+def keyed_layers(layers: Mapping[str, object]) -> dict[str, Keyed] | None:
+    """What each raw layer argument is keyed by, or ``None`` where one cannot be keyed
+    (tool definitions that do not pickle)."""
+    # by characters, so that the form of each layer depends on the arguments' lengths only
+    large = sum(len(v) for v in layers.values() if isinstance(v, str | bytes)) >= _JOINED_BELOW
+    keyed: dict[str, Keyed] = {}
+    for name, value in layers.items():
+        try:
+            form, data = _layer_bytes(value, large=large)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        keyed[name] = (f"{name}:{type(value).__name__}{form}", data)
+    return keyed
+
+
 def memo_key(
-    layers: Mapping[str, object],
+    keyed: Mapping[str, Keyed],
     *,
     policy_fingerprint: bytes,
     namespace: str,
     secret: bytes | None,
     roots: Mapping[str, str] | None,
-) -> bytes | None:
-    """The memo key of one ``canonicalize`` call, or ``None`` where it cannot be keyed.
+) -> bytes:
+    """The memo key of one ``canonicalize`` call, its layers :func:`keyed_layers`.
 
     It hashes each raw layer (in a large call, a large layer as its full BLAKE3
     digest) with the policy fingerprint, the namespace, the secret and the roots.
@@ -71,21 +92,12 @@ def memo_key(
     ]
     for name, path in (roots or {}).items():
         fields.append(frame("root", frame(name, path.encode("utf-8", "surrogatepass"))))
-    raw: list[tuple[str, bytes | memoryview]] = []
-    # by characters, so that the form of each layer depends on the arguments' lengths only
-    large = sum(len(v) for v in layers.values() if isinstance(v, str | bytes)) >= _JOINED_BELOW
-    for name, value in layers.items():
-        try:
-            form, data = _layer_bytes(value, large=large)
-            raw.append((f"{name}:{type(value).__name__}{form}", data))
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return None
-    if sum(len(data) for _, data in raw) < _JOINED_BELOW:  # one buffer, one BLAKE3 call
-        for tag, data in raw:
+    if sum(len(data) for _, data in keyed.values()) < _JOINED_BELOW:  # one BLAKE3 call
+        for tag, data in keyed.values():
             fields += (frame_head(tag, len(data)), data)
         return blake3(b"".join(fields), derive_key_context=_CONTEXT).digest()
     hasher = blake3(b"".join(fields), derive_key_context=_CONTEXT)
-    for tag, data in raw:
+    for tag, data in keyed.values():
         if len(data) < _DIGEST_FROM:  # framed without a copy of the layer
             hasher.update(frame_head(tag, len(data)))
             hasher.update(data)
@@ -94,17 +106,31 @@ def memo_key(
     return hasher.digest()
 
 
-class Memo:
-    """A bounded, thread-safe LRU of :class:`CanonicalPrefix` by :func:`memo_key`."""
+def layer_key(keyed: Keyed, *, policy_fingerprint: bytes) -> bytes:
+    """The layer memo key of one raw layer (from :func:`keyed_layers`): its tag and every
+    byte of it with the policy fingerprint, which is what the work on one layer depends on
+    (the text and ordering rules, the scan for volatile values, the canonical tools)."""
+    tag, data = keyed
+    hasher = blake3(frame("policy", policy_fingerprint), derive_key_context=_LAYER_CONTEXT)
+    hasher.update(frame_head(tag, len(data)))
+    hasher.update(data)
+    return hasher.digest()
+
+
+V = TypeVar("V")
+
+
+class Memo(Generic[V]):
+    """A bounded, thread-safe LRU of values (canonical prefixes, or one layer's work) by key."""
 
     def __init__(self, *, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[bytes, tuple[CanonicalPrefix, int]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: bytes) -> CanonicalPrefix | None:
+    def get(self, key: bytes) -> V | None:
         """The memoised result for ``key``, marked most recently used, or ``None``."""
         with self._lock:
             entry = self._entries.get(key)
@@ -113,7 +139,7 @@ class Memo:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: bytes, value: CanonicalPrefix, size: int) -> None:
+    def put(self, key: bytes, value: V, size: int) -> None:
         """Keep ``value`` (about ``size`` bytes); evict the least recently used past the bounds."""
         if size > self.max_bytes // 4:
             return

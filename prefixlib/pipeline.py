@@ -12,31 +12,45 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Iterator, Mapping
-from typing import Final
+from typing import Final, NamedTuple, cast
 
 from prefixlib.changes import diff
 from prefixlib.errors import ArgumentError, EncodingError, InputError
 from prefixlib.key import SPEC_VERSION, LayerChain, check_secret
-from prefixlib.memo import Memo, memo_key
+from prefixlib.memo import Keyed, Memo, keyed_layers, layer_key, memo_key
 from prefixlib.model import LAYERS, CanonicalPrefix, Change, LayerName
 from prefixlib.policy import Policy
 from prefixlib.rules import text as t
+from prefixlib.rules.alternation import Candidate
 from prefixlib.rules.descriptions import restore_tools
 from prefixlib.rules.ordering import sort_unordered
 from prefixlib.rules.placeholders import restore
 from prefixlib.rules.text_scan import Scanned, scan_layer
 from prefixlib.rules.tools import Tools, tools_layer
-from prefixlib.rules.volatile import hoist
+from prefixlib.rules.volatile import hoist_scanned, scan, scan_tools
 from prefixlib.utf8 import utf8
 
 __all__ = ["cache_key", "canonical_text", "canonicalize", "derive_keys"]
 
 Rule = Callable[[str], str]
 
+
+class _Prepared(NamedTuple):
+    """One layer after the rules that read it alone: its canonical bytes before hoisting
+    (the text and ordering rules, SPEC.md 3; or canonical JSON, SPEC.md 4) and its
+    candidates for hoisting (pass 1 of SPEC.md 5; None for tools whose time values stay)."""
+
+    data: bytes
+    candidates: tuple[Candidate, ...] | None
+
+
 #: The policy of a call that names none; one instance, so its fingerprint is computed once.
 DEFAULT_POLICY: Final = Policy()
 #: The memo :func:`canonicalize` uses unless called with ``memo=False``.
-MEMO: Final = Memo()
+MEMO: Final[Memo[CanonicalPrefix]] = Memo()
+#: The work on single layers (:func:`_prepared`), which a new prefix shares with earlier ones
+#: where it sends some of their layers again (base instructions and tools, in a new session).
+LAYER_MEMO: Final[Memo[_Prepared]] = Memo(max_entries=256)
 
 #: Rules over the whole layer, in order (SPEC.md 3.2-3.3).
 WHOLE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
@@ -175,6 +189,27 @@ def _ordered(scanned: Scanned, policy: Policy) -> Scanned:
     return Scanned(ordered.encode("utf-8"), code_ranges(ordered), may_declare=True)
 
 
+def _prepared(
+    name: LayerName, value: object, policy: Policy, keyed: Mapping[str, Keyed] | None
+) -> _Prepared:
+    """The work on one raw layer that reads that layer alone (SPEC.md 3, 4 and pass 1 of 5),
+    from the layer memo where it holds this layer under this policy (``keyed``: memo on)."""
+    key = None if keyed is None else layer_key(keyed[name], policy_fingerprint=policy.fingerprint)
+    found = None if key is None else LAYER_MEMO.get(key)
+    if found is not None:
+        return found
+    if name == "tools":
+        data = tools_layer(cast("Tools | None", value), sort=policy.tools == "sort")
+        in_descriptions = scan_tools(data, policy)
+        result = _Prepared(data, None if in_descriptions is None else tuple(in_descriptions))
+    else:
+        layer = _ordered(_stage(value, name), policy)
+        result = _Prepared(layer.text, tuple(scan(layer.text, layer.code, policy)))
+    if key is not None:
+        LAYER_MEMO.put(key, result, size=2 * len(result.data) + 64 * len(result.candidates or ()))
+    return result
+
+
 def code_ranges(text: str) -> list[tuple[int, int]]:
     """Where the code of a canonical layer is, as UTF-8 byte ranges (SPEC.md 3.4)."""
     code, pos = [], 0
@@ -287,16 +322,20 @@ def canonicalize(
     policy = _check_options(
         policy=policy, namespace=namespace, secret=secret, roots=roots, memo=memo
     )
-    key = None
+    keyed = None
     if memo:
+        raw = {"base": base, "developer": developer, "project": project, "tools": tools}
+        keyed = keyed_layers(raw)
+    key = None
+    if keyed is not None:
         key = memo_key(
-            {"base": base, "developer": developer, "project": project, "tools": tools},
+            keyed,
             policy_fingerprint=policy.fingerprint,
             namespace=namespace or "",
             secret=secret,
             roots=roots,
         )
-        found = None if key is None else MEMO.get(key)
+        found = MEMO.get(key)
         if found is not None:
             return found
     result = _canonicalize(
@@ -308,6 +347,7 @@ def canonicalize(
         policy=policy,
         namespace=namespace,
         secret=secret,
+        keyed=keyed,
     )
     if key is not None:
         MEMO.put(key, result, size=2 * result.size)
@@ -324,8 +364,10 @@ def _canonicalize(
     policy: Policy,
     namespace: str | None,
     secret: bytes | None,
+    keyed: Mapping[str, Keyed] | None,
 ) -> CanonicalPrefix:
-    """The work of :func:`canonicalize`, on validated options (SPEC.md 2)."""
+    """The work of :func:`canonicalize`, on validated options (SPEC.md 2); with the layers
+    ``keyed`` (the memo is on), each layer's own work is looked up in the layer memo."""
     # The arguments as given, not decoded: the result's explain() and restore() keep them,
     # which costs nothing while the caller holds them too.
     # (A bytearray is copied, so that a later change to it changes nothing here.)
@@ -335,15 +377,13 @@ def _canonicalize(
         ("project", project),
     )
     values = {name: bytes(v) if isinstance(v, bytearray) else v for name, v in given}
-    ordered = {name: _ordered(_stage(value, name), policy) for name, value in values.items()}
-    hoisted, bindings = hoist(
-        {name: layer.text for name, layer in ordered.items()},
-        code={name: layer.code for name, layer in ordered.items()},
+    prepared = {name: _prepared(name, value, policy, keyed) for name, value in values.items()}
+    hoisted, bindings = hoist_scanned(
+        {name: (layer.data, layer.candidates or ()) for name, layer in prepared.items()},
+        tools=_prepared("tools", tools, policy, keyed),
         policy=policy,
         roots=roots,
-        tools=tools_layer(tools, sort=policy.tools == "sort"),
     )
-    del ordered  # not kept by the result: explain() finds it again
     encoded: dict[LayerName, bytes] = hoisted
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret

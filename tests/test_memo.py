@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 
 import prefixlib
+from prefixlib import pipeline
 from prefixlib.memo import Memo
 from prefixlib.pipeline import MEMO
 from tests.strategies import text_layers
@@ -124,3 +125,45 @@ def test_non_ascii_layers_are_keyed_by_every_character(words: int, char: str) ->
     assert prefixlib.canonicalize(project=big.encode()).key == first.key
     widened = big + "\U0001f642"  # four bytes a character now: a different storage
     assert prefixlib.canonicalize(project=widened).key != first.key
+
+
+@given(text_layers, text_layers, text_layers)
+def test_layer_memo_does_not_change_results(base: str, first: str, second: str) -> None:
+    """A prefix that shares layers with an earlier one (a new session after the same base
+    instructions and tools) takes their work from the layer memo, and gets what it would
+    without any memo, under either policy."""
+    tools = [{"name": "t", "description": "Today is 2026-11-30."}]
+    for policy in (prefixlib.Policy(), prefixlib.Policy(timestamps="keep", unordered="keep")):
+        for project in (first, second):
+            args = {"base": base, "developer": first, "project": project, "tools": tools}
+            assert _view(prefixlib.canonicalize(**args, policy=policy)) == _view(
+                prefixlib.canonicalize(**args, policy=policy, memo=False)
+            )
+
+
+def test_a_new_prefix_works_only_on_its_new_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = "You are a coding agent. Today is 2026-11-30.\n" * 50
+    tools = [{"type": "function", "name": "shell", "parameters": {"type": "object"}}]
+    prefixlib.canonicalize(base=base, project="cwd: /home/alice/work/api", tools=tools)
+    staged: list[object] = []
+    original = pipeline._stage
+    monkeypatch.setattr(
+        pipeline, "_stage", lambda value, name: staged.append(value) or original(value, name)
+    )
+    monkeypatch.setattr(pipeline, "tools_layer", lambda *a, **k: pytest.fail("tools again"))
+    cp = prefixlib.canonicalize(base=base, project="cwd: /home/bob/src/api", tools=tools)
+    assert staged == ["cwd: /home/bob/src/api"]  # base, developer (None) and tools were known
+    assert cp.bindings == {"{{DATE_1}}": "2026-11-30", "{{ROOT_1}}": "/home/bob/src/api"}
+    monkeypatch.undo()
+    other = prefixlib.Policy(timestamps="keep")  # another policy: nothing is shared
+    assert (
+        "2026-11-30" in prefixlib.canonicalize(base=base, tools=tools, policy=other).layers["base"]
+    )
+
+
+def test_no_memo_leaves_the_layer_memo_alone() -> None:
+    pipeline.LAYER_MEMO.clear()
+    prefixlib.canonicalize(base="a", project="b", tools=[{"name": "t"}], memo=False)
+    assert len(pipeline.LAYER_MEMO) == 0
+    prefixlib.canonicalize(base="a", project="b", tools=[{"name": "t"}])
+    assert len(pipeline.LAYER_MEMO) == 4

@@ -11,7 +11,7 @@ across the whole prefix.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -33,7 +33,7 @@ from prefixlib.rules.placeholders import (
 )
 from prefixlib.rules.text import byte_spans
 
-__all__ = ["hoist", "patterns_for"]
+__all__ = ["hoist", "hoist_scanned", "patterns_for", "scan", "scan_tools"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -58,14 +58,13 @@ def _kind(label: str) -> str:
 @dataclass(slots=True)
 class _Layer:
     text: bytes
-    candidates: list[Candidate]
+    candidates: Sequence[Candidate]
 
 
-def _scan(
-    data: bytes, code: list[tuple[int, int]], patterns: Patterns, policy: Policy
-) -> list[Candidate]:
-    """Pass 1 over one layer: every candidate its context allows (SPEC.md 5.2)."""
-    candidates = list(patterns.scan(data, code))
+def scan(data: bytes, code: Sequence[tuple[int, int]], policy: Policy) -> list[Candidate]:
+    """Pass 1 over one canonical text layer (UTF-8, its code as byte ranges): every
+    candidate its context allows (SPEC.md 5.2).  It reads this layer alone."""
+    candidates = list(patterns_for(policy).scan(data, code))
     if policy.patterns:
         text = data.decode("utf-8")
         for user in policy.patterns:
@@ -73,7 +72,9 @@ def _scan(
     return candidates
 
 
-def _user_candidates(user: UserPattern, text: str, code: list[tuple[int, int]]) -> list[Candidate]:
+def _user_candidates(
+    user: UserPattern, text: str, code: Sequence[tuple[int, int]]
+) -> list[Candidate]:
     """A policy's own pattern, in prose or anywhere as its ``context`` says (SPEC.md 7.2).
 
     ``code`` holds byte ranges, as the candidates do.
@@ -99,6 +100,14 @@ def _declared_roots(layer: _Layer) -> Iterator[tuple[bytes, str]]:
                 yield value, c.kind
 
 
+def scan_tools(tools: bytes, policy: Policy) -> list[Candidate] | None:
+    """The candidates in the descriptions of the canonical tools layer (SPEC.md 5.10), or
+    None where the policy keeps time values."""
+    if policy.timestamps != "hoist" or not tools:
+        return None
+    return list(descriptions.patterns(policy.placeholder_style).scan(tools))
+
+
 def hoist(
     layers: Mapping[LayerName, bytes],
     *,
@@ -111,11 +120,21 @@ def hoist(
     the canonical tools layer's descriptions (SPEC.md 5.10); return the layers, ``tools``
     among them, and the bindings.  ``code`` gives each layer's code as byte ranges (3.4).
     """
-    patterns = patterns_for(policy)
-    scanned = {
-        name: _Layer(data, _scan(data, code[name], patterns, policy))
-        for name, data in layers.items()
-    }
+    scanned = {name: (data, scan(data, code[name], policy)) for name, data in layers.items()}
+    in_tools = scan_tools(tools, policy)
+    return hoist_scanned(scanned, tools=(tools, in_tools), policy=policy, roots=roots)
+
+
+def hoist_scanned(
+    layers: Mapping[LayerName, tuple[bytes, Sequence[Candidate]]],
+    *,
+    tools: tuple[bytes, Sequence[Candidate] | None],
+    policy: Policy,
+    roots: Mapping[str, str] | None,
+) -> tuple[dict[LayerName, bytes], list[Binding]]:
+    """:func:`hoist` of layers already scanned, each with its candidates (:func:`scan`), and
+    the tools layer with :func:`scan_tools`'s: pass 2, across the whole prefix (SPEC.md 5)."""
+    scanned = {name: _Layer(data, candidates) for name, (data, candidates) in layers.items()}
     fixed = _given_roots(roots)
     every_root = dict.fromkeys((value, "ROOT") for value in fixed)
     for layer in scanned.values():
@@ -132,12 +151,8 @@ def hoist(
         if forms:
             occurrences += find_forms(layer.text, forms.items())
         out[name] = hoister.rewrite(layer.text, [*layer.candidates, *occurrences])
-    if policy.timestamps == "hoist" and tools:
-        out["tools"] = hoister.rewrite(
-            tools, list(descriptions.patterns(policy.placeholder_style).scan(tools))
-        )
-    else:
-        out["tools"] = tools
+    data, candidates = tools
+    out["tools"] = data if candidates is None else hoister.rewrite(data, candidates)
     return out, hoister.bindings
 
 

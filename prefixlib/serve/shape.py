@@ -9,7 +9,6 @@ decoded, parsed or canonicalised is forwarded untouched, with the reason.
 
 from __future__ import annotations
 
-import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -26,7 +25,6 @@ from prefixlib.policy import Policy
 from prefixlib.serve import encoding
 from prefixlib.serve.config import Mode, ServeConfig
 from prefixlib.serve.rawjson import set_top_level_string
-from prefixlib.utf8 import utf8
 
 __all__ = ["Shaped", "Shaper"]
 
@@ -35,9 +33,6 @@ SESSION_HEADERS = ("session-id", "thread-id", "x-claude-code-session-id", "x-ses
 
 #: How many keys' last prefixes ``-v`` keeps to report divergences.
 _KEEP_PREFIXES = 256
-
-#: A length in a digest's frame.
-_FRAME = struct.Struct(">Q")
 
 #: How many stable prefixes' keys :class:`KeyCache` keeps (~100 bytes each).
 _KEEP_KEYS = 4096
@@ -95,23 +90,15 @@ class KeyCache:
     def digest(layers: Mapping[str, Any]) -> bytes | None:
         """The digest of ``layers``, or None where they are not plain JSON values.
 
-        Each layer is framed by its name, its form (text, or JSON for tools) and its length;
+        The layers are written as one JSON object (``orjson``: one C call, and JSON text
+        tells every value apart, ``1``, ``1.0``, ``true`` and ``"1"`` among them); the
         tools are values as ``orjson.loads`` gives them, which has no NaN or infinity
         (``orjson.dumps`` would write those as ``null``, like ``None``).
         """
-        hasher = blake3()
         try:
-            for name, value in layers.items():
-                if isinstance(value, str):
-                    form, data = b"t", utf8(value)
-                else:
-                    form, data = b"j", orjson.dumps(value)
-                head = name.encode("utf-8")
-                hasher.update(_FRAME.pack(len(head)) + head + form + _FRAME.pack(len(data)))
-                hasher.update(data)
-        except (TypeError, UnicodeEncodeError):  # bytes, a lone surrogate, a huge int
+            return blake3(orjson.dumps(layers)).digest()
+        except TypeError:  # bytes, a lone surrogate, a huge int (orjson.JSONEncodeError)
             return None
-        return hasher.digest()
 
     def get(self, digest: bytes) -> str | None:
         """The key stored for ``digest`` (now the most recently used), or None."""
@@ -225,9 +212,9 @@ class Shaper:
         if key is None:
             if defer:
                 raise _Deferred
-            # memo=False: this cache already answers a prefix seen before, and keying
-            # the core's memo too would hash the layers a second time
-            key = cache_key(**found.layers, policy=self.policy, memo=False)
+            # the core's layer memo answers the layers a new session shares with earlier
+            # ones (base instructions and tools), so only its own are canonicalised
+            key = cache_key(**found.layers, policy=self.policy)
             if digest is not None:
                 self.keys.put(digest, key)
         key = self._shard(key, session)
