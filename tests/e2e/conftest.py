@@ -119,3 +119,36 @@ def codex() -> Path:
 def claude() -> Path:
     """The pinned Claude Code launcher."""
     return install(*CLAUDE)
+
+
+#: Runs its arguments after ``$0`` (a copy of /etc) is bind-mounted over /etc.
+_OVER_ETC = 'mount --bind "$0" /etc && exec "$@"'
+
+
+@pytest.fixture(scope="session")
+def in_zone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], list[str]] | None:
+    """A command prefix that runs a program with ``/etc/localtime`` naming a time zone, or
+    None where that cannot be done here (it needs root and mount namespaces).
+
+    Codex takes ``<timezone>`` from the link ``/etc/localtime``, not from ``TZ``
+    (../shared/captures/README.md): as the captures were made, the program runs in a private
+    mount namespace (``unshare -m``) with a copy of /etc whose ``localtime`` names the zone.
+    """
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        return None
+    probe = subprocess.run([unshare, "-m", "true"], capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        return None
+    root = tmp_path_factory.mktemp("etc")
+
+    def prefix(zone: str) -> list[str]:
+        etc = root / zone.replace("/", "-")
+        if not etc.exists():
+            shutil.copytree("/etc", etc, symlinks=True, ignore_dangling_symlinks=True)
+            (etc / "localtime").unlink(missing_ok=True)
+            (etc / "localtime").symlink_to(Path("/usr/share/zoneinfo") / zone)
+            (etc / "timezone").write_text(f"{zone}\n")
+        return [unshare, "-m", "sh", "-c", _OVER_ETC, str(etc)]
+
+    return prefix

@@ -1,7 +1,8 @@
 """End to end: two fresh sessions of the real Codex CLI, through prefixlib serve, share a key.
 
 Two users (their own HOME with ``.codex/config.toml``, their own checkout path of one project,
-their own TZ) each run ``codex exec --skip-git-repo-check "say ok"``.  Codex talks to the proxy
+their own TZ and, where the machine allows a mount namespace, their own ``/etc/localtime``, from
+which Codex takes ``<timezone>``) each run ``codex exec --skip-git-repo-check "say ok"``.  Codex talks to the proxy
 (a custom provider, ``wire_api = "responses"``, plain HTTP + SSE), the proxy to the loopback
 fake provider of tests/serve_support.py.  What the issue asks (issue 13, "Tests, with real
 clients"): both requests reach the upstream with one ``prompt_cache_key``, which is neither
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -67,8 +69,18 @@ USERS = (
 )
 
 
-def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str) -> str:
-    """One fresh ``codex exec`` as ``user`` (with ``home``); returns its stdout."""
+def session(
+    codex: Path,
+    run: Run,
+    home: Path,
+    user: str,
+    checkout: str,
+    tz: str,
+    *,
+    in_zone: Callable[[str], list[str]] | None,
+) -> str:
+    """One fresh ``codex exec`` as ``user`` (with ``home``), in time zone ``tz`` (``TZ``, and
+    ``/etc/localtime`` where ``in_zone`` can set it); returns its stdout."""
     project = home / checkout
     project.mkdir(parents=True)
     (project / "AGENTS.md").write_text(AGENTS_MD)
@@ -88,7 +100,7 @@ def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str
         "FAKE_KEY": "dummy",
     }
     result = subprocess.run(
-        [str(codex), "exec", "--skip-git-repo-check", "say ok"],
+        [*(in_zone(tz) if in_zone else []), str(codex), "exec", "--skip-git-repo-check", "say ok"],
         cwd=project,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -101,11 +113,22 @@ def session(codex: Path, run: Run, home: Path, user: str, checkout: str, tz: str
 
 
 def two_sessions(
-    codex: Path, loop: Loop, homes: Callable[[str], Path], mode: str
+    codex: Path,
+    loop: Loop,
+    homes: Callable[[str], Path],
+    mode: str,
+    in_zone: Callable[[str], list[str]] | None,
 ) -> tuple[Run, list[str]]:
     run = start(loop, "/v1/responses", openai_mode=mode)
-    outputs = [session(codex, run, homes(user[0]), *user) for user in USERS]
+    outputs = [session(codex, run, homes(user[0]), *user, in_zone=in_zone) for user in USERS]
     return run, outputs
+
+
+def time_zones(bodies: list[bytes]) -> list[str]:
+    """The ``<timezone>`` each body's environment context names."""
+    zones = [re.findall(rb"<timezone>([^<]*)</timezone>", body) for body in bodies]
+    assert all(len(found) == 1 for found in zones), zones
+    return [found[0].decode() for found in zones]
 
 
 def thread_ids(run: Run) -> list[str]:
@@ -118,9 +141,12 @@ def thread_ids(run: Run) -> list[str]:
 
 
 def test_codex_sessions_share_one_key_and_keep_their_bodies(
-    codex: Path, loop: Loop, homes: Callable[[str], Path]
+    codex: Path,
+    loop: Loop,
+    homes: Callable[[str], Path],
+    in_zone: Callable[[str], list[str]] | None,
 ) -> None:
-    run, outputs = two_sessions(codex, loop, homes, "key")
+    run, outputs = two_sessions(codex, loop, homes, "key", in_zone)
     assert [out.strip().splitlines()[-1] for out in outputs] == ["ok", "ok"]
     assert [(s.method, s.path) for s in run.fake.seen] == [("POST", "/v1/responses")] * 2
     sent = [seen.json() for seen in run.fake.seen]
@@ -133,8 +159,11 @@ def test_codex_sessions_share_one_key_and_keep_their_bodies(
     for client, seen, thread in zip(run.client_bodies, run.fake.seen, threads, strict=True):
         assert set_top_level_string(client, "prompt_cache_key", thread) == client
         assert seen.raw == set_top_level_string(client, "prompt_cache_key", keys[0])
-    # the two sessions did differ (paths, ids), so the shared key is prefixlib's doing
+    # the two sessions did differ (paths, ids, and where mount namespaces allow it time zones,
+    # else both have the machine's), so the shared key is prefixlib's doing
     assert run.client_bodies[0] != run.client_bodies[1]
+    zones = time_zones(run.client_bodies)
+    assert zones == [tz for *_, tz in USERS] if in_zone else zones[0] == zones[1]
     assert all(f"key={keys[0][:16]}" in line for line in logged(run.lines, 2))
 
 
@@ -146,9 +175,12 @@ def stable_items(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_codex_stable_prefixes_are_byte_identical_in_canonical_mode(
-    codex: Path, loop: Loop, homes: Callable[[str], Path]
+    codex: Path,
+    loop: Loop,
+    homes: Callable[[str], Path],
+    in_zone: Callable[[str], list[str]] | None,
 ) -> None:
-    run, outputs = two_sessions(codex, loop, homes, "canonical")
+    run, outputs = two_sessions(codex, loop, homes, "canonical", in_zone)
     assert [out.strip().splitlines()[-1] for out in outputs] == ["ok", "ok"]
     sent = [seen.json() for seen in run.fake.seen]
     originals = [json.loads(body) for body in run.client_bodies]
