@@ -1,13 +1,13 @@
 """End to end: two fresh sessions of the real Codex CLI, through prefixlib serve, share a key.
 
-Two users (their own HOME with ``.codex/config.toml``, their own checkout path of one project,
-their own TZ and, where the machine allows a mount namespace, their own ``/etc/localtime``, from
-which Codex takes ``<timezone>``) each run ``codex exec --skip-git-repo-check "say ok"``.
-Codex talks to the proxy (a custom provider, ``wire_api = "responses"``, plain HTTP + SSE), the
-proxy to the loopback fake provider of tests/serve_support.py.  What the issue asks (issue 13, "Tests, with real
-clients"): both requests reach the upstream with one ``prompt_cache_key``, which is neither
-thread id; in ``key`` mode each body is otherwise byte-identical to what Codex sent; in
-``canonical`` mode the stable prefixes are byte-identical; Codex prints the fake's answer.
+Two users (their own HOME with ``.codex/config.toml``, their own checkout path of one project, their
+own TZ and, where the machine allows a mount namespace, their own ``/etc/localtime``, from which
+Codex takes ``<timezone>``) each run ``codex exec --skip-git-repo-check "say ok"``. Codex talks to
+the proxy (a custom provider, ``wire_api = "responses"``, plain HTTP + SSE), the proxy to the
+loopback fake provider of tests/serve_support.py. What the issue asks (issue 13, "Tests, with real
+clients"): both requests reach the upstream with one ``prompt_cache_key``, which is neither thread
+id; in ``key`` mode each body is otherwise byte-identical to what Codex sent; in ``canonical`` mode
+the stable prefixes are byte-identical; Codex prints the fake's answer.
 """
 
 from __future__ import annotations
