@@ -30,7 +30,7 @@ EXAMPLES = REPO / "examples" / "session"
 TOOLS_FILE = Path(__file__).resolve().parent / "tools.json"
 
 #: Packages whose versions the machine line names, where installed.
-PACKAGES = ("prefixlib", "blake3", "pydantic", "google-re2", "orjson", "toktok-rs", "tiktoken")
+PACKAGES = ("prefixlib", "blake3", "google-re2", "orjson", "toktok-rs", "tiktoken")
 
 
 def find_corpus() -> Path | None:

@@ -32,7 +32,7 @@ def _spec_keys(
         k = blake3(secret, derive_key_context=SECRET_CONTEXT).digest()
         return blake3(message, key=k).digest()
 
-    policy_json = rfc8785.dumps(prefixlib.Policy().model_dump(mode="json"))
+    policy_json = rfc8785.dumps(prefixlib.Policy().as_dict())
     policy = blake3(policy_json, derive_key_context=POLICY_CONTEXT).digest()
     state = h(
         b"\x00"

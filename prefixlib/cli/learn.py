@@ -17,9 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-from tomlkit.items import Array, InlineTable, Table
-
 from prefixlib.adapters import split
 from prefixlib.cli._common import (
     EXIT_OK,
@@ -33,11 +30,9 @@ from prefixlib.cli._common import (
     read,
     relabel,
     request_body,
-    write_atomic,
 )
 from prefixlib.errors import PrefixlibError
-from prefixlib.learn import Addition, Difference, Proposal, learn
-from prefixlib.policy import UserPattern
+from prefixlib.learn import Difference, Proposal, learn
 from prefixlib.rules.text import decode
 
 __all__ = ["register"]
@@ -93,44 +88,6 @@ def _report(proposal: Proposal, files: list[str], redact: bool) -> None:
             print(line)
 
 
-def _policy_table(document: tomlkit.TOMLDocument, path: Path) -> Table | tomlkit.TOMLDocument:
-    """Where a policy file's fields are: ``[tool.prefixlib]`` or the top level."""
-    tool = document.get("tool")
-    nested = tool.get("prefixlib") if isinstance(tool, Table) else None
-    if path.name == "pyproject.toml" or (isinstance(nested, Table) and set(document) == {"tool"}):
-        if not isinstance(nested, Table):
-            nested = tomlkit.table()
-            document.setdefault("tool", tomlkit.table())["prefixlib"] = nested
-        return nested
-    return document
-
-
-def _append(table: Table | tomlkit.TOMLDocument, key: str, value: object) -> None:
-    """Append ``value`` to the array ``key`` of ``table`` (made if absent), keeping its style."""
-    array = table.get(key)
-    if not isinstance(array, Array):
-        array = tomlkit.array()
-        array.multiline(True)
-        table[key] = array
-    array.append(value)
-
-
-def write_policy(path: Path, additions: list[Addition]) -> None:
-    """Add the additions to the policy file at ``path`` (created if absent), atomically,
-    keeping its comments and layout (SPEC.md 7.2, 7.3)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    document = tomlkit.parse(text)
-    table = _policy_table(document, path)
-    for addition in additions:
-        if isinstance(addition.value, UserPattern):
-            entry: InlineTable = tomlkit.inline_table()
-            entry.update({"name": addition.value.name, "pattern": addition.value.pattern})
-            _append(table, "patterns", entry)
-        else:
-            _append(table, "hoist_labels", addition.value)
-    write_atomic(str(path), tomlkit.dumps(document).encode("utf-8"))
-
-
 def run(args: argparse.Namespace) -> int:
     """Learn from the files, print or write the proposals, and say what is left (7.3)."""
     if len(args.files) < 2:
@@ -145,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     if args.write and proposal.additions:
         # the file the policy came from; with --no-config still the nearest one, if any
         target = used.path or find_config(Path.cwd()) or Path.cwd() / ".prefixlib.toml"
+        from prefixlib.cli._policy_file import write_policy  # tomlkit: only to write
+
         write_policy(target, list(proposal.additions))
         again = learn(samples, policy=load_policy(target))  # the file as written
         proposal = dataclasses.replace(

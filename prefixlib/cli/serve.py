@@ -9,7 +9,6 @@ in-flight streams finish for a few seconds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -129,12 +128,16 @@ def run(args: argparse.Namespace) -> int:
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         sys.stdout.write(_SNIPPETS[args.print_config].format(url=f"http://{host}:{settings.port}"))
         return EXIT_OK
+    import asyncio  # here, not at the top: every other command starts 30 ms sooner
+
     asyncio.run(_serve(settings, used.policy))
     return EXIT_OK
 
 
 async def _serve(settings: Any, used_policy: Any) -> None:
     """Start, announce the address, wait for SIGINT/SIGTERM, stop gracefully."""
+    import asyncio
+
     from prefixlib.serve.proxy import make_app, start
 
     app = make_app(settings, policy=used_policy)

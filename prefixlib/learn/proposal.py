@@ -66,7 +66,7 @@ class Proposal:
 
         def addition(a: Addition) -> dict[str, Any]:
             """An addition with its evidence, flat."""
-            value = a.value.model_dump() if isinstance(a.value, UserPattern) else a.value
+            value = a.value.as_dict() if isinstance(a.value, UserPattern) else a.value
             evidence = {"layer": a.evidence.layer, "values": values(a.evidence)}
             return {"field": a.field, "value": value, "reason": a.evidence.reason, **evidence}
 

@@ -72,11 +72,8 @@ def _extended(policy: Policy, additions: Sequence[Addition]) -> Policy:
     """``policy`` with the additions: labels and patterns appended, in order."""
     labels = [a.value for a in additions if isinstance(a.value, str)]
     patterns = [a.value for a in additions if isinstance(a.value, UserPattern)]
-    return policy.model_copy(
-        update={
-            "hoist_labels": (*policy.hoist_labels, *labels),
-            "patterns": (*policy.patterns, *patterns),
-        }
+    return policy.replace(
+        hoist_labels=(*policy.hoist_labels, *labels), patterns=(*policy.patterns, *patterns)
     )
 
 

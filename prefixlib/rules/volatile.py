@@ -11,10 +11,9 @@ across the whole prefix.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-import regex
 
 from prefixlib.errors import PrefixlibError
 from prefixlib.model import Binding, LayerName
@@ -51,8 +50,8 @@ def patterns_for(policy: Policy) -> Patterns:
 
 def _kind(label: str) -> str:
     """The placeholder kind of a policy label: ``shell`` -> ``SHELL`` (SPEC.md 7.2)."""
-    kind = regex.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_")
-    return kind if regex.fullmatch(NAME, kind) else f"X_{kind}"
+    kind = re.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_")
+    return kind if re.fullmatch(NAME, kind) else f"X_{kind}"
 
 
 @dataclass(slots=True)
@@ -176,9 +175,9 @@ def _given_roots(roots: Mapping[str, str] | None) -> dict[bytes, str]:
     """
     fixed: dict[bytes, str] = {}
     for name, path in (roots or {}).items():
-        if not isinstance(name, str) or not regex.fullmatch(NAME, name):
+        if not isinstance(name, str) or not re.fullmatch(NAME, name):
             raise PrefixlibError(f"root name {name!r} must match {NAME}")
-        if regex.fullmatch(AUTOMATIC, name):
+        if re.fullmatch(AUTOMATIC, name):
             raise PrefixlibError(
                 f"root name {name!r} has the form KIND_N of an automatic placeholder;"
                 " a root name must not end in _ and digits"

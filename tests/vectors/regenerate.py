@@ -25,7 +25,7 @@ def arguments(case: dict[str, Any]) -> dict[str, Any]:
     if "secret_hex" in case:
         args["secret"] = bytes.fromhex(case["secret_hex"])
     if "policy" in case:
-        args["policy"] = prefixlib.Policy.model_validate(case["policy"])
+        args["policy"] = prefixlib.Policy.from_mapping(case["policy"], source="v1.json")
     return args
 
 
