@@ -8,12 +8,13 @@ provider's cache fields (``prompt_cache_key``, ``cache_control``).
 from __future__ import annotations
 
 import inspect
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
+
+import orjson
 
 from prefixlib.adapters._parts import Editor, Part, Split, get_at, unjoin_layer
 from prefixlib.cacheability import Cacheability, assess
@@ -161,7 +162,7 @@ def rewrite(
                 sent.append(piece)
     tools_text = prefix.layers["tools"]
     if split.tools_paths and tools_text:
-        _write_tools(editor, split, json.loads(tools_text))
+        _write_tools(editor, split, orjson.loads(prefix.layer_bytes["tools"]))
         sent.append(tools_text)
     return editor, prefix, sent
 

@@ -10,10 +10,11 @@ replaced by the new one: ``prepare(prepare(r).request)`` is ``prepare(r)``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from prefixlib.adapters._parts import Boundary, Part, Path, get_at
 from prefixlib.model import (
@@ -127,7 +128,7 @@ def restore_tools_layer(tools: Any, bindings: list[Binding], policy: Policy | No
     text = canonical_tools(tools, sort=policy.tools == "sort")
     if not text:
         return tools
-    return json.loads(restore_tools(text, bindings, style=policy.placeholder_style))
+    return orjson.loads(restore_tools(text, bindings, style=policy.placeholder_style))
 
 
 def restore_prepared(
