@@ -286,3 +286,18 @@ def test_learned_policy_shares_keys_and_keeps_instruction_changes(
     c = _session(changed, places, seed)
     key = prefixlib.canonicalize(project=c, policy=proposal.policy, memo=False).key
     assert key != proposal.keys_after[0]
+
+
+def test_a_sentence_period_is_not_part_of_the_value() -> None:
+    """``Run id 7f3a.``: the value is ``7f3a``, and a value's own dots stay (``1.2.3``)."""
+    a = "Run id 7f3a9c2e-1111-4222-8333-444455556666.\nBuilt by version 1.2.3.\n"
+    b = "Run id 0b1c2d3e-1111-4222-8333-444455556666.\nBuilt by version 1.4.0.\n"
+    proposal = prefixlib.learn([a, b])
+    assert proposal.shared
+    assert [x.evidence.values for x in proposal.additions] == [
+        ("7f3a9c2e-1111-4222-8333-444455556666", "0b1c2d3e-1111-4222-8333-444455556666"),
+        ("1.2.3", "1.4.0"),
+    ]
+    cp = prefixlib.canonicalize(project=a, policy=proposal.policy)
+    assert sorted(cp.bindings.values()) == ["1.2.3", "7f3a9c2e-1111-4222-8333-444455556666"]
+    assert cp.layers["project"].splitlines()[0].endswith("}}.")

@@ -29,6 +29,8 @@ _TAG = re.compile(r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.-]*)>[ \t]*\Z")
 #: Characters a token runs over when a differing span is widened to whole tokens.
 _TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/+-@#~%")
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
+#: Punctuation that ends a clause; a value does not end in it (``id 7f3a.`` holds ``7f3a``).
+_CLAUSE_END = ".,;:!?"
 _SENTENCE_END = re.compile(r".*(?:[.;!?](?:\s|$)|\}\}|\]\]|>>)")
 
 
@@ -66,6 +68,8 @@ def _in_line(layer: str, a: str, b: str, close: str) -> tuple[Difference, Additi
         start -= 1
     while end_a < len(a) and end_b < len(b) and a[end_a] in _TOKEN and b[end_b] in _TOKEN:
         end_a, end_b = end_a + 1, end_b + 1
+    while _punctuation_ends(a, start, end_a) and _punctuation_ends(b, start, end_b):
+        end_a, end_b = end_a - 1, end_b - 1  # "id 7f3a." : the sentence's period is no value's
     values = (a[start:end_a], b[start:end_b])
     before, after = a[:start], a[end_a:]
     label = _LABEL.fullmatch(before)
@@ -83,6 +87,16 @@ def _in_line(layer: str, a: str, b: str, close: str) -> tuple[Difference, Additi
         return Difference(layer, values, why), _pattern(layer, context, pattern, values, why)
     why = "no label, block heading or volatile shape: a real difference, never hoisted"
     return Difference(layer, values, why), None
+
+
+def _punctuation_ends(line: str, start: int, end: int) -> bool:
+    """Whether ``line[start:end]`` ends in punctuation that ends a clause, at the end of the
+    line or before a blank: a sentence's, not the value's."""
+    return (
+        end - start > 1
+        and line[end - 1] in _CLAUSE_END
+        and (end == len(line) or line[end].isspace())
+    )
 
 
 def _block(
@@ -145,7 +159,9 @@ def _shape(values: Sequence[str], after: str) -> str:
         stop = (
             after[:1] if after[:1] and not after[:1].isspace() and after[:1] not in _TOKEN else ""
         )
-        return rf"[^\s{_escape(stop)}]+" if stop else r"\S+"
+        excluded = r"\s" + _escape(stop)
+        body = rf"[^{excluded}]" if stop else r"\S"
+        return rf"{body}*[^{excluded}{_CLAUSE_END}]"  # it ends in no clause's punctuation
     return r"[^\n]+?" + _escape(after[:1]) if after else r"[^\n]*\S"
 
 
