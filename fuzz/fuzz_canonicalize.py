@@ -11,7 +11,8 @@ secret (:data:`OPTIONS`).  :func:`check` fails on any error other than ``Prefixl
 and on any broken invariant: the one-scan text rules equal the rules one by one, text rules
 idempotent, hoisting lossless (``restore()``, the tools layer too), the tools' canonical
 JSON a fixed point, keys well
-formed, the same computed twice, with and without the memo, by ``derive_keys(verify=True)``,
+formed, the same computed twice, with and without the memo (and the layer memo, for a prefix
+that shares layers with one before it), by ``derive_keys(verify=True)``,
 and (for a sample of inputs) in a fresh process.
 """
 
@@ -108,7 +109,15 @@ def check(data: bytes) -> None:
         assert again.key == cp.key, "canonical tools give another key"
     assert all(_KEY.fullmatch(key) for key in cp.layer_keys.values())
     assert prefixlib.canonicalize(**args, memo=False).key == cp.key, "key differs computed twice"
-    assert prefixlib.canonicalize(**args).key == cp.key, "the memo changed the key"
+    memoised = prefixlib.canonicalize(**args)  # the memo, and the layer memo of earlier inputs
+    assert memoised.key == cp.key, "the memo changed the key"
+    assert memoised.layers == cp.layers, "the memo changed the layers"
+    assert memoised.bindings == cp.bindings, "the memo changed the bindings"
+    # another project after the same base, developer text and tools: theirs from the layer memo
+    other = {**args, "project": bytes(args["project"]) + b"\nmore"}
+    assert prefixlib.canonicalize(**other).layers == (
+        prefixlib.canonicalize(**other, memo=False).layers
+    ), "the layer memo changed the layers"
     keyed = {k: args[k] for k in ("policy", "namespace", "secret") if k in args}
     assert prefixlib.derive_keys(cp.layer_bytes, verify=True, **keyed) == dict(cp.layer_keys)
     if blake3(data).digest()[0] == 0 and blake3(data).digest()[1] < FRESH_PROCESS_SAMPLE:
