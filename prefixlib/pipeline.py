@@ -50,7 +50,8 @@ DEFAULT_POLICY: Final = Policy()
 MEMO: Final[Memo[CanonicalPrefix]] = Memo()
 #: The work on single layers (:func:`_prepared`), which a new prefix shares with earlier ones
 #: where it sends some of their layers again (base instructions and tools, in a new session).
-LAYER_MEMO: Final[Memo[_Prepared]] = Memo(max_entries=256)
+#: A layer of 2 MB or more is not kept (Memo.put: over a quarter of its bytes, counted twice).
+LAYER_MEMO: Final[Memo[_Prepared]] = Memo(max_entries=256, max_bytes=16 * 1024 * 1024)
 
 #: Rules over the whole layer, in order (SPEC.md 3.2-3.3).
 WHOLE_RULES: Final[tuple[tuple[str, Rule], ...]] = (
@@ -384,6 +385,7 @@ def _canonicalize(
         policy=policy,
         roots=roots,
     )
+    del prepared  # not kept by the result (the layer memo keeps its own): explain() finds it
     encoded: dict[LayerName, bytes] = hoisted
     chain = LayerChain(
         policy_fingerprint=policy.fingerprint, namespace=namespace or "", secret=secret
