@@ -11,10 +11,11 @@ the Codex CLI and of Claude Code) and ../shared/corpus (Codex base instructions 
 permission templates, real AGENTS.md / CLAUDE.md files), in the layers a client fills
 (see :func:`real_input`).  Rows:
 
-- ``startup 48 KB``: a Codex-sized session as codex-a.json sends it: its base prompt, its
-  skills and permissions blocks, its AGENTS.md block (with one nested AGENTS.md from the
-  corpus, as a project with a subdirectory has) and its environment context, and its tools,
-  as JSON text and as Python dicts;
+- ``startup 48 KB``: a Codex-sized session as codex-a.json sends it, mapped onto layers by
+  ``prefixlib.adapters.split`` (parts joined by the part line): its base prompt, its skills
+  and permissions blocks, its AGENTS.md block (with one nested AGENTS.md from the corpus, as
+  a project with a subdirectory has) and its environment context, and its tools, as JSON
+  text and as Python dicts;
 - ``real 4 KB`` .. ``real 8 MB``: sessions of that size from the same pools, the tools
   layer Codex's and Claude Code's tool schemas (copies renamed as MCP tools where the size
   needs more), as JSON text, and as dicts at 64 KB and 1 MB;
@@ -28,6 +29,7 @@ targets of issue 15 are printed per row; nothing asserts on time.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -41,6 +43,7 @@ import _common as common  # benchmarks/, on sys.path as the running script's fol
 import throughput
 
 import prefixlib
+from prefixlib import adapters
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -123,6 +126,8 @@ class Pools:
         self.codex_developer = "\n\n".join(developer_parts[1])
         self.codex_agents, self.codex_environment = user_parts
         self.codex_tools: list[dict[str, Any]] = codex["tools"]
+        #: The whole request, for the startup row (made through the adapters).
+        self.codex_request: dict[str, Any] = codex
         self.claude_tools: list[dict[str, Any]] = claude["tools"]
         prompts = corpus / "codex" / "codex-rs" / "core"
         permissions = corpus / "codex" / "codex-rs" / "protocol" / "src" / "prompts"
@@ -237,19 +242,17 @@ def real_input(name: str, size: int, pools: Pools) -> Input:
 
 
 def startup_input(pools: Pools) -> Input:
-    """The Codex-sized startup prefix: codex-a.json's layers, plus one nested AGENTS.md."""
+    """The Codex-sized startup prefix: codex-a.json with one nested AGENTS.md added to its
+    AGENTS.md part, mapped onto layers by ``prefixlib.adapters.split`` as the adapters and
+    ``prefixlib serve`` map it (SPEC.md 9: a layer's parts joined by the part line)."""
     repository, nested = next((r, t) for r, t in pools.agents if r.startswith("python-sdk"))
-    project = (
-        f"{pools.codex_agents}\n\n# AGENTS.md instructions for {HOME}/sdk\n\n<INSTRUCTIONS>\n"
-        f"{nested}\n</INSTRUCTIONS>\n\n{pools.codex_environment}"
-    )
     del repository
-    layers = {
-        "base": pools.codex_base,
-        "developer": pools.codex_developer,
-        "project": project,
-        "tools": json.dumps(pools.codex_tools, ensure_ascii=False),
-    }
+    request = copy.deepcopy(pools.codex_request)
+    agents = request["input"][2]["content"][0]
+    agents["text"] += f"\n\n# AGENTS.md instructions for {HOME}/sdk\n\n<INSTRUCTIONS>\n{nested}\n"
+    agents["text"] += "</INSTRUCTIONS>"
+    layers = dict(adapters.split(request).layers)
+    layers["tools"] = json.dumps(layers["tools"], ensure_ascii=False)
     return Input(name="startup 48 KB", layers=layers)
 
 

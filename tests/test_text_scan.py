@@ -37,8 +37,14 @@ def _check(text: str) -> None:
         prose.append(data[pos:start])
         pos = end
     folded = b"\0".join(prose).lower()
-    if any(phrase.encode().lower() in folded for phrase in (*LEAD_INS, "prefixlib:")):
+    if any(phrase.encode().lower() in folded for phrase in (*LEAD_INS, "unordered")):
         assert stage.may_declare
+
+
+def test_the_part_line_declares_nothing_and_the_marker_does() -> None:
+    """The adapters' part line (SPEC.md 9) is in every Codex request: no ordering work for it."""
+    assert not text_stage("a\n\n<!-- prefixlib: part -->\n\nb\n").may_declare
+    assert text_stage("a\n\n<!-- PrefixLib: Unordered -->\n- b\n- a\n").may_declare
 
 
 @given(text_layers)

@@ -32,9 +32,10 @@ _INVISIBLE_CLASS: Final = f"[{nfc.char_class(sorted(map(ord, INVISIBLE)))}]".enc
 _FENCE_RUN: Final = rb"(?m:^)[ \t]*(?:`{3,}|~{3,})"
 #: A built-in lead-in phrase or the marker's word, ASCII case folded (3.9): the ordering rule
 #: runs only on a layer with one.  (Scanning for "order" alone stopped at every "border" and
-#: "in order to", and sent such layers through the ordering rule for nothing.)
+#: "in order to", and sent such layers through the ordering rule for nothing; "prefixlib:"
+#: for the marker stopped at the adapters' part line, SPEC.md 9, in every Codex request.)
 _DECLARES: Final = (
-    b"(?i:" + b"|".join(re.escape(phrase.encode()) for phrase in (*LEAD_INS, "prefixlib:")) + b")"
+    b"(?i:" + b"|".join(re.escape(phrase.encode()) for phrase in (*LEAD_INS, "unordered")) + b")"
 )
 _ALTERNATIVES: Final = b"|".join(
     (
@@ -80,7 +81,7 @@ class Scanned(NamedTuple):
 
     text: bytes
     code: list[tuple[int, int]]  # byte ranges of code, sorted
-    may_declare: bool  # holds a lead-in phrase or "prefixlib:" in prose, ASCII case folded
+    may_declare: bool  # holds a lead-in phrase or "unordered" in prose, ASCII case folded
 
 
 def scan_layer(data: bytes, *, normalized: bool = True) -> Scanned | Fallback:
