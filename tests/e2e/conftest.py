@@ -137,18 +137,26 @@ def in_zone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], list[st
     unshare = shutil.which("unshare")
     if unshare is None or os.geteuid() != 0:
         return None
-    probe = subprocess.run([unshare, "-m", "true"], capture_output=True, timeout=30)
-    if probe.returncode != 0:
-        return None
     root = tmp_path_factory.mktemp("etc")
 
     def prefix(zone: str) -> list[str]:
         etc = root / zone.replace("/", "-")
         if not etc.exists():
-            shutil.copytree("/etc", etc, symlinks=True, ignore_dangling_symlinks=True)
+            shutil.copytree("/etc", etc, symlinks=True)
             (etc / "localtime").unlink(missing_ok=True)
             (etc / "localtime").symlink_to(Path("/usr/share/zoneinfo") / zone)
             (etc / "timezone").write_text(f"{zone}\n")
         return [unshare, "-m", "sh", "-c", _OVER_ETC, str(etc)]
 
+    try:  # the whole of it, as a session will run it: a namespace, a copy, a bind mount
+        probe = subprocess.run(
+            [*prefix("Etc/UTC"), "readlink", "/etc/localtime"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError:
+        return None
+    if probe.returncode != 0 or not probe.stdout.strip().endswith("Etc/UTC"):
+        return None
     return prefix
