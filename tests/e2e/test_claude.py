@@ -11,8 +11,6 @@ mode the stable prefix (system blocks and tools) reaches the upstream byte-ident
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (ai
 
 
 from tests.e2e.proxy import start
+from tests.e2e.session import run_as
 from tests.e2e.test_codex import AGENTS_MD, USERS
 from tests.serve_support import Loop, logged
 
@@ -33,31 +32,15 @@ def session(claude: Path, url: str, home: Path, user: str, checkout: str, tz: st
     project = home / checkout
     project.mkdir(parents=True)
     (project / "CLAUDE.md").write_text(AGENTS_MD)
-    node = shutil.which("node")
-    assert node is not None
-    env = {
-        "HOME": str(home),
-        "USER": user,
-        "LOGNAME": user,
-        "SHELL": "/bin/bash",
-        "PATH": f"{Path(node).parent}:/usr/local/bin:/usr/bin:/bin",
-        "TZ": tz,
-        "LANG": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "ANTHROPIC_BASE_URL": url,
-        "ANTHROPIC_API_KEY": "dummy",
-    }
-    result = subprocess.run(
+    return run_as(
         [str(claude), "-p", "say ok"],
+        name="claude",
+        user=user,
+        home=home,
+        tz=tz,
         cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        env={"ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "dummy"},
     )
-    assert result.returncode == 0, f"claude exited {result.returncode}: {result.stderr[-2000:]}"
-    return result.stdout
 
 
 def run_two(claude: Path, loop: Loop, homes: Callable[[str], Path], mode: str) -> tuple[Any, ...]:

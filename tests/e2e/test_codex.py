@@ -13,10 +13,7 @@ the stable prefixes are byte-identical; Codex prints the fake's answer.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ pytest.importorskip("aiohttp", reason="prefixlib serve needs the serve extra (ai
 from prefixlib.model import BINDINGS_LEAD
 from prefixlib.serve.rawjson import set_top_level_string
 from tests.e2e.proxy import Run, start
+from tests.e2e.session import run_as
 from tests.serve_support import Loop, logged
 
 AGENTS_MD = """\
@@ -86,30 +84,16 @@ def session(
     (project / "AGENTS.md").write_text(AGENTS_MD)
     (home / ".codex").mkdir()  # CODEX_HOME is the default ~/.codex
     (home / ".codex" / "config.toml").write_text(CONFIG_TOML.format(url=run.url))
-    node = shutil.which("node")
-    assert node is not None
-    env = {
-        "HOME": str(home),
-        "USER": user,
-        "LOGNAME": user,
-        "SHELL": "/bin/bash",
-        "PATH": os.pathsep.join([str(Path(node).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "TZ": tz,
-        "LANG": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "FAKE_KEY": "dummy",
-    }
-    result = subprocess.run(
-        [*(in_zone(tz) if in_zone else []), str(codex), "exec", "--skip-git-repo-check", "say ok"],
+    command = [*(in_zone(tz) if in_zone else []), str(codex), "exec", "--skip-git-repo-check"]
+    return run_as(
+        [*command, "say ok"],
+        name="codex",
+        user=user,
+        home=home,
+        tz=tz,
         cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        env={"FAKE_KEY": "dummy"},
     )
-    assert result.returncode == 0, f"codex exited {result.returncode}: {result.stderr[-2000:]}"
-    return result.stdout
 
 
 def two_sessions(
