@@ -35,8 +35,19 @@ def sse(events: list[tuple[str | None, dict[str, Any]]]) -> list[bytes]:
     return out
 
 
-def responses_events(model: str) -> list[bytes]:
-    """The Responses stream of fake_provider.py: one output message "ok", usage at the end."""
+def responses_usage() -> dict[str, Any]:
+    return {
+        "input_tokens": 1000,
+        "input_tokens_details": {"cached_tokens": CACHED_TOKENS},
+        "output_tokens": 1,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 1001,
+    }
+
+
+def responses_events(model: str, usage: dict[str, Any] | None = None) -> list[bytes]:
+    """The Responses stream of fake_provider.py: one output message "ok", ``usage`` (else the
+    fake's) at the end."""
     rid, mid = f"resp_fake{int(time.time() * 1000)}", "msg_fake_0001"
     base = {
         "id": rid,
@@ -55,14 +66,7 @@ def responses_events(model: str) -> list[bytes]:
     }
     part = {"type": "output_text", "text": "ok", "annotations": []}
     done = dict(progress, status="completed", content=[part])
-    usage = {
-        "input_tokens": 1000,
-        "input_tokens_details": {"cached_tokens": CACHED_TOKENS},
-        "output_tokens": 1,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": 1001,
-    }
-    completed = dict(base, status="completed", output=[done], usage=usage)
+    completed = dict(base, status="completed", output=[done], usage=usage or responses_usage())
     seq = itertools.count()
     at = {"item_id": mid, "output_index": 0, "content_index": 0}
     return sse(
@@ -137,7 +141,7 @@ def responses_events(model: str) -> list[bytes]:
     )
 
 
-def responses_json(model: str) -> dict[str, Any]:
+def responses_json(model: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
     """A non-streamed Responses result."""
     return {
         "id": "resp_fake",
@@ -154,13 +158,7 @@ def responses_json(model: str) -> dict[str, Any]:
                 "content": [{"type": "output_text", "text": "ok", "annotations": []}],
             }
         ],
-        "usage": {
-            "input_tokens": 1000,
-            "input_tokens_details": {"cached_tokens": CACHED_TOKENS},
-            "output_tokens": 1,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 1001,
-        },
+        "usage": usage or responses_usage(),
     }
 
 
@@ -173,7 +171,7 @@ def chat_usage() -> dict[str, Any]:
     }
 
 
-def chat_json(model: str) -> dict[str, Any]:
+def chat_json(model: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
     """A non-streamed Chat Completions result."""
     return {
         "id": "chatcmpl-fake",
@@ -183,11 +181,11 @@ def chat_json(model: str) -> dict[str, Any]:
         "choices": [
             {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}
         ],
-        "usage": chat_usage(),
+        "usage": usage or chat_usage(),
     }
 
 
-def chat_events(model: str) -> list[bytes]:
+def chat_events(model: str, usage: dict[str, Any] | None = None) -> list[bytes]:
     """A Chat Completions stream with a final usage chunk, then ``[DONE]``."""
     head = {
         "id": "chatcmpl-fake",
@@ -203,7 +201,7 @@ def chat_events(model: str) -> list[bytes]:
             ],
         ),
         dict(head, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}]),
-        dict(head, choices=[], usage=chat_usage()),
+        dict(head, choices=[], usage=usage or chat_usage()),
     ]
     return [*sse([(None, c) for c in chunks]), b"data: [DONE]\n\n"]
 
@@ -217,7 +215,7 @@ def messages_usage() -> dict[str, Any]:
     }
 
 
-def messages_json(model: str) -> dict[str, Any]:
+def messages_json(model: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
     """A non-streamed Messages result."""
     return {
         "id": "msg_fake",
@@ -227,13 +225,13 @@ def messages_json(model: str) -> dict[str, Any]:
         "content": [{"type": "text", "text": "ok"}],
         "stop_reason": "end_turn",
         "stop_sequence": None,
-        "usage": messages_usage(),
+        "usage": usage or messages_usage(),
     }
 
 
-def messages_events(model: str) -> list[bytes]:
-    """The Messages stream of fake_provider.py."""
-    start = dict(messages_json(model), content=[], stop_reason=None)
+def messages_events(model: str, usage: dict[str, Any] | None = None) -> list[bytes]:
+    """The Messages stream of fake_provider.py, the input ``usage`` (else the fake's) first."""
+    start = dict(messages_json(model, usage), content=[], stop_reason=None)
     return sse(
         [
             ("message_start", {"type": "message_start", "message": start}),

@@ -13,13 +13,14 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from prefixlib import adapters
+from tests import serve_support
 from tests.test_adapters import capture
 
 openai = pytest.importorskip("openai", reason="the test extra installs openai")
@@ -128,109 +129,21 @@ def _usage(path: str, body: dict[str, Any], cache: Cache) -> dict[str, Any]:
     }
 
 
-def _answer(path: str, body: dict[str, Any], usage: dict[str, Any]) -> tuple[str, Any]:
-    """The response: ``("json", object)`` or ``("sse", [(event, data), ...])``."""
+#: The fake provider's answers (tests/serve_support.py), non-streamed and streamed, by path.
+_ANSWERS: dict[str, tuple[Callable[..., Any], Callable[..., list[bytes]]]] = {
+    "/responses": (serve_support.responses_json, serve_support.responses_events),
+    "/chat/completions": (serve_support.chat_json, serve_support.chat_events),
+    "/messages": (serve_support.messages_json, serve_support.messages_events),
+}
+
+
+def _answer(path: str, body: dict[str, Any], usage: dict[str, Any]) -> tuple[str, bytes]:
+    """The response's content type and bytes: JSON, or with ``stream`` the events."""
+    as_json, as_events = next(a for end, a in _ANSWERS.items() if path.endswith(end))
     model = body.get("model", "m")
-    stream = bool(body.get("stream"))
-    if path.endswith("/responses"):
-        text = {"type": "output_text", "text": "ok", "annotations": []}
-        message = {"type": "message", "id": "msg_0", "status": "completed", "role": "assistant"}
-        done = {
-            "id": "resp_0",
-            "object": "response",
-            "created_at": 0,
-            "status": "completed",
-            "model": model,
-            "output": [{**message, "content": [text]}],
-            "parallel_tool_calls": True,
-            "tool_choice": "auto",
-            "tools": [],
-            "usage": usage,
-        }
-        if not stream:
-            return "json", done
-        started = {**done, "status": "in_progress", "output": [], "usage": None}
-        return "sse", [
-            (
-                "response.created",
-                {"type": "response.created", "sequence_number": 0, "response": started},
-            ),
-            (
-                "response.completed",
-                {"type": "response.completed", "sequence_number": 1, "response": done},
-            ),
-        ]
-    if path.endswith("/chat/completions"):
-        head = {"id": "chat_0", "created": 0, "model": model}
-        if not stream:
-            choice = {
-                "index": 0,
-                "message": {"role": "assistant", "content": "ok"},
-                "finish_reason": "stop",
-            }
-            return "json", {
-                **head,
-                "object": "chat.completion",
-                "choices": [choice],
-                "usage": usage,
-            }
-        chunk = {**head, "object": "chat.completion.chunk"}
-        delta = {
-            "index": 0,
-            "delta": {"role": "assistant", "content": "ok"},
-            "finish_reason": "stop",
-        }
-        return "sse", [
-            (None, {**chunk, "choices": [delta]}),
-            (None, {**chunk, "choices": [], "usage": usage}),
-            (None, "[DONE]"),
-        ]
-    message = {
-        "id": "msg_0",
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "stop_sequence": None,
-        "usage": usage,
-    }
-    if not stream:
-        return "json", {
-            **message,
-            "content": [{"type": "text", "text": "ok"}],
-            "stop_reason": "end_turn",
-        }
-    return "sse", [
-        (
-            "message_start",
-            {"type": "message_start", "message": {**message, "content": [], "stop_reason": None}},
-        ),
-        (
-            "content_block_start",
-            {
-                "type": "content_block_start",
-                "index": 0,
-                "content_block": {"type": "text", "text": ""},
-            },
-        ),
-        (
-            "content_block_delta",
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": "ok"},
-            },
-        ),
-        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        (
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                "usage": {"output_tokens": 1},
-            },
-        ),
-        ("message_stop", {"type": "message_stop"}),
-    ]
+    if body.get("stream"):
+        return "text/event-stream", b"".join(as_events(model, usage))
+    return "application/json", json.dumps(as_json(model, usage)).encode()
 
 
 class Recorder(ThreadingHTTPServer):
@@ -260,21 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw)
         path = self.path.split("?", 1)[0]
         self.server.requests.append((path, raw, body))
-        kind, payload = _answer(path, body, _usage(path, body, self.server.cache))
-        if kind == "json":
-            data = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-        else:
-            lines = []
-            for event, item in payload:
-                if event:
-                    lines.append(f"event: {event}")
-                lines.append("data: " + (item if isinstance(item, str) else json.dumps(item)))
-                lines.append("")
-            data = ("\n".join(lines) + "\n").encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
+        content_type, data = _answer(path, body, _usage(path, body, self.server.cache))
+        self.send_response(200)
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
